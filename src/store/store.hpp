@@ -1,0 +1,185 @@
+#pragma once
+// The chat store: users, rooms, participants, messages, refresh tokens and
+// read markers (SPEC §4). One implementation over SOCI serves SQLite now and
+// MariaDB / PostgreSQL later; the dialect only changes the migrations and a
+// few statements.
+//
+// Thread safety: every member function may be called concurrently from any
+// thread; each call takes a pooled connection for its duration. All calls
+// block on the database, so callers on an I/O thread must offload them
+// (see api::offload). Times are milliseconds since the Unix epoch (UTC).
+//
+// Errors: `store::conflict` for a uniqueness violation, `store::not_found`
+// where noted, `store::unavailable` when the database cannot be reached or
+// stays locked past the busy timeout; anything else is a bug.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace chat::store {
+
+struct conflict : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+struct not_found : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+struct unavailable : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct user {
+    std::string id;
+    std::string email;
+    std::string nickname;
+    std::string password_hash;
+    std::int64_t created_at = 0;
+    bool is_admin = false;
+};
+
+struct message {
+    std::string id;
+    std::string room_id;
+    std::string sender_id;  // user id of the author
+    std::int64_t seq = 0;   // per-room, gapless, starting at 1
+    std::string text;       // empty once deleted
+    std::int64_t created_at = 0;
+    std::optional<std::int64_t> deleted_at;
+    bool has_thread = false;
+};
+
+struct room {
+    std::string id;
+    std::optional<std::string> name;
+    std::string created_by;
+    std::int64_t created_at = 0;
+    std::int64_t last_seq = 0;          // seq of the newest message, 0 when none
+    std::int64_t last_activity_at = 0;  // newest message time, else creation time
+};
+
+/// A room as one participant sees it.
+struct room_view {
+    room info;
+    std::optional<message> last_message;
+    std::int64_t unread_count = 0;  // messages by others, not deleted, with seq > read marker
+    std::int64_t last_read_seq = 0;
+};
+
+struct participant {
+    std::string id;  // room_participant id
+    std::string room_id;
+    std::string user_id;
+    std::string nickname;
+    std::int64_t joined_at = 0;
+    std::int64_t last_read_seq = 0;
+};
+
+/// Position in a list of rooms ordered by (last_activity_at desc, id desc).
+struct room_cursor {
+    std::int64_t last_activity_at = 0;
+    std::string room_id;
+};
+
+struct refresh_token {
+    std::string id;
+    std::string family_id;  // all tokens rotated from one login share it
+    std::string user_id;
+    std::string token_hash;  // sha256 hex of the secret; the secret is never stored
+    std::int64_t created_at = 0;
+    std::int64_t expires_at = 0;
+    std::optional<std::int64_t> used_at;     // set when rotated
+    std::optional<std::int64_t> revoked_at;  // set on logout, reuse or withdraw
+};
+
+enum class delete_result { deleted, not_found, not_sender, already_deleted };
+
+class store {
+public:
+    virtual ~store() = default;
+
+    // --- schema -----------------------------------------------------------
+    /// Applies pending migrations; returns the schema version now in force.
+    virtual int migrate() = 0;
+    /// Cheap round trip to the database; throws unavailable.
+    virtual void ping() = 0;
+
+    // --- users --------------------------------------------------------------
+    /// Throws conflict when the e-mail (compared lower-case) is taken.
+    virtual user create_user(const std::string& email, const std::string& nickname,
+                             const std::string& password_hash) = 0;
+    /// Active (not withdrawn) users only.
+    virtual std::optional<user> find_user(const std::string& id) = 0;
+    virtual std::optional<user> find_user_by_email(const std::string& email) = 0;
+    /// Updates the given fields of an active user; returns the new state.
+    virtual std::optional<user> update_user(const std::string& id,
+                                            const std::optional<std::string>& nickname,
+                                            const std::optional<std::string>& password_hash) = 0;
+    /// Soft delete: marks the user withdrawn, frees the e-mail, revokes every
+    /// refresh token and leaves every room. Returns the ids of the rooms left.
+    virtual std::vector<std::string> withdraw_user(const std::string& id) = 0;
+    virtual void set_admin(const std::string& id, bool admin) = 0;
+
+    // --- refresh tokens ------------------------------------------------------
+    virtual void insert_refresh_token(const refresh_token& token) = 0;
+    virtual std::optional<refresh_token> find_refresh_token(const std::string& token_hash) = 0;
+    /// Atomically marks `old_id` used and inserts `next`; false (and nothing
+    /// written) when `old_id` was already used or revoked.
+    virtual bool rotate_refresh_token(const std::string& old_id, const refresh_token& next) = 0;
+    virtual void revoke_refresh_family(const std::string& family_id) = 0;
+
+    // --- rooms and participants ----------------------------------------------
+    /// Creates a room with the creator and `participant_ids` (duplicates and
+    /// the creator ignored). Throws not_found naming the first unknown user id.
+    virtual room create_room(const std::string& creator_id, const std::optional<std::string>& name,
+                             const std::vector<std::string>& participant_ids) = 0;
+    /// Rooms of the user, most recent activity first, strictly after `after`.
+    virtual std::vector<room_view> list_rooms(const std::string& user_id,
+                                              const std::optional<room_cursor>& after,
+                                              int limit) = 0;
+    /// nullopt when the room does not exist or the user is not a participant.
+    virtual std::optional<room_view> get_room(const std::string& room_id,
+                                              const std::string& user_id) = 0;
+    virtual bool is_participant(const std::string& room_id, const std::string& user_id) = 0;
+    virtual void rename_room(const std::string& room_id, const std::optional<std::string>& name) = 0;
+    /// Current participants, in joining order.
+    virtual std::vector<participant> list_participants(const std::string& room_id) = 0;
+    /// Adds the users not yet in the room; returns only those newly added.
+    /// Throws not_found naming the first unknown user id (nothing written).
+    virtual std::vector<participant> add_participants(const std::string& room_id,
+                                                      const std::vector<std::string>& user_ids) = 0;
+    /// false when the user was not a participant.
+    virtual bool remove_participant(const std::string& room_id, const std::string& user_id) = 0;
+
+    // --- messages -------------------------------------------------------------
+    /// Appends a message with the room's next seq, moves the sender's read
+    /// marker to it and the room's activity time; one transaction.
+    virtual message post_message(const std::string& room_id, const std::string& sender_id,
+                                 const std::string& text) = 0;
+    /// Up to `limit` messages, ascending by seq. With `before`: the newest with
+    /// seq < before. With `after`: the oldest with seq > after. Neither: the
+    /// newest. Both: seq strictly between, oldest first.
+    virtual std::vector<message> list_messages(const std::string& room_id,
+                                               std::optional<std::int64_t> before,
+                                               std::optional<std::int64_t> after, int limit) = 0;
+    virtual std::optional<message> get_message(const std::string& room_id,
+                                               const std::string& message_id) = 0;
+    /// Soft delete by the sender: keeps id and seq, clears the text.
+    virtual delete_result delete_message(const std::string& room_id, const std::string& message_id,
+                                         const std::string& user_id, message* out) = 0;
+    /// Moves the user's read marker forward to min(seq, room's last seq);
+    /// never backwards. Returns the marker now in force.
+    virtual std::int64_t mark_read(const std::string& room_id, const std::string& user_id,
+                                   std::int64_t seq) = 0;
+};
+
+/// Opens the store named by a database URL: `sqlite:<path>` (or
+/// `sqlite://<path>`). `pool_size` connections are kept. Throws
+/// std::invalid_argument for an unsupported URL, unavailable when it cannot
+/// connect.
+std::unique_ptr<store> open(const std::string& database_url, std::size_t pool_size);
+
+}  // namespace chat::store
