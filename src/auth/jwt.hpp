@@ -12,8 +12,8 @@
 namespace chat::auth {
 
 struct access_claims {
-    std::string subject;  // user id
-    std::string token_id; // jti
+    std::string subject;          // user id
+    std::string token_id;         // jti
     std::int64_t issued_at = 0;   // seconds since epoch
     std::int64_t expires_at = 0;  // seconds since epoch
 };
@@ -31,13 +31,17 @@ struct verify_result {
 class jwt_codec {
 public:
     /// `secret` must be at least 32 bytes (throws std::invalid_argument).
-    /// `leeway` is the clock skew tolerated on `exp`.
+    /// `leeway` is the clock skew tolerated on `exp` (negative throws too).
     explicit jwt_codec(std::string secret, std::chrono::seconds leeway = std::chrono::seconds(30));
 
-    /// A signed token for `user_id`, valid for `lifetime` from `now_s`.
+    /// A signed token for `user_id`, valid for `lifetime` from `now_s`, with a
+    /// fresh jti (call core::init_crypto() first). Throws std::invalid_argument
+    /// for an empty `user_id` (it could never verify).
     std::string issue(const std::string& user_id, std::int64_t now_s,
                       std::chrono::seconds lifetime) const;
 
+    /// The claims of a valid token, or the first reason it is refused. Never
+    /// throws on token content (std::bad_alloc aside).
     verify_result verify(std::string_view token, std::int64_t now_s) const;
 
 private:

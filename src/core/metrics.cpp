@@ -58,7 +58,8 @@ histogram::histogram(std::vector<double> bounds)
 void histogram::observe(double v) noexcept {
     const auto it = std::lower_bound(bounds_.begin(), bounds_.end(), v);
     if (it != bounds_.end()) {
-        buckets_[static_cast<std::size_t>(it - bounds_.begin())].fetch_add(1, std::memory_order_relaxed);
+        buckets_[static_cast<std::size_t>(it - bounds_.begin())].fetch_add(
+            1, std::memory_order_relaxed);
     }
     count_.fetch_add(1, std::memory_order_relaxed);
     if (v > 0) {
@@ -74,7 +75,8 @@ std::vector<double> latency_buckets() {
     return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
-registry::family& registry::family_for(const std::string& name, const std::string& help, kind type) {
+registry::family& registry::family_for(const std::string& name, const std::string& help,
+                                       kind type) {
     auto [it, inserted] = families_.try_emplace(name);
     if (inserted) {
         it->second.help = help;
@@ -99,8 +101,8 @@ gauge& registry::get_gauge(const std::string& name, const std::string& help, con
     return *slot;
 }
 
-histogram& registry::get_histogram(const std::string& name, const std::string& help, const labels& l,
-                                   std::vector<double> bounds) {
+histogram& registry::get_histogram(const std::string& name, const std::string& help,
+                                   const labels& l, std::vector<double> bounds) {
     std::lock_guard lock(mutex_);
     auto& slot = family_for(name, help, kind::histogram).histograms[render_labels(l)];
     if (!slot) slot = std::make_unique<histogram>(std::move(bounds));
@@ -116,13 +118,15 @@ std::string registry::render() const {
             case kind::counter:
                 out += "# TYPE " + name + " counter\n";
                 for (const auto& [l, c] : f.counters) {
-                    out += name + (l.empty() ? "" : "{" + l + "}") + " " + std::to_string(c->value()) + "\n";
+                    out += name + (l.empty() ? "" : "{" + l + "}") + " " +
+                           std::to_string(c->value()) + "\n";
                 }
                 break;
             case kind::gauge:
                 out += "# TYPE " + name + " gauge\n";
                 for (const auto& [l, g] : f.gauges) {
-                    out += name + (l.empty() ? "" : "{" + l + "}") + " " + std::to_string(g->value()) + "\n";
+                    out += name + (l.empty() ? "" : "{" + l + "}") + " " +
+                           std::to_string(g->value()) + "\n";
                 }
                 break;
             case kind::histogram:

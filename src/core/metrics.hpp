@@ -44,7 +44,9 @@ public:
     explicit histogram(std::vector<double> bounds);
     void observe(double v) noexcept;
     const std::vector<double>& bounds() const noexcept { return bounds_; }
-    std::uint64_t bucket(std::size_t i) const noexcept { return buckets_[i].load(std::memory_order_relaxed); }
+    std::uint64_t bucket(std::size_t i) const noexcept {
+        return buckets_[i].load(std::memory_order_relaxed);
+    }
     std::uint64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
     double sum() const noexcept;
 

@@ -47,8 +47,8 @@ bool is_uuid(std::string_view s) {
 }
 
 std::string base64url_encode(std::string_view bytes) {
-    std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                     '\0');
+    std::string out(
+        sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
     sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
                       bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     out.resize(std::char_traits<char>::length(out.c_str()));

@@ -6,6 +6,10 @@
 #include <memory>
 #include <string>
 
+namespace chat::core {
+class counter;
+}  // namespace chat::core
+
 namespace chat::relay {
 
 /// Receives each published payload (an encoded relay event) once. Called on
@@ -23,7 +27,11 @@ public:
 };
 
 /// Delivers each publish to every subscriber synchronously on the caller's
-/// thread, after the publisher's commit (the API publishes only then).
-std::unique_ptr<bus> make_in_process_bus();
+/// thread, after the publisher's commit (the API publishes only then). All
+/// subscribers share one payload object. Thread safe: publish and subscribe may
+/// run concurrently; a subscriber added during a publish sees the next one.
+/// An exception from a subscriber is caught, so the others still get the
+/// event, and counted in `delivery_failures` when given (it must outlive the bus).
+std::unique_ptr<bus> make_in_process_bus(core::counter* delivery_failures = nullptr);
 
 }  // namespace chat::relay

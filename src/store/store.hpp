@@ -13,6 +13,7 @@
 // where noted, `store::unavailable` when the database cannot be reached or
 // stays locked past the busy timeout; anything else is a bug.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -102,29 +103,38 @@ public:
     virtual ~store() = default;
 
     // --- schema -----------------------------------------------------------
-    /// Applies pending migrations; returns the schema version now in force.
+    /// Applies pending migrations, each in its own transaction; returns the
+    /// schema version now in force. Safe to call again and from several
+    /// processes. Throws std::runtime_error when the database has a newer
+    /// schema than this build knows.
     virtual int migrate() = 0;
     /// Cheap round trip to the database; throws unavailable.
     virtual void ping() = 0;
 
     // --- users --------------------------------------------------------------
-    /// Throws conflict when the e-mail (compared lower-case) is taken.
+    /// Throws conflict when the e-mail (compared lower-case) is taken. The
+    /// e-mail is stored lower-case (ASCII).
     virtual user create_user(const std::string& email, const std::string& nickname,
                              const std::string& password_hash) = 0;
     /// Active (not withdrawn) users only.
     virtual std::optional<user> find_user(const std::string& id) = 0;
     virtual std::optional<user> find_user_by_email(const std::string& email) = 0;
-    /// Updates the given fields of an active user; returns the new state.
+    /// Updates the given fields of an active user; returns the new state, or
+    /// nullopt when there is no such active user.
     virtual std::optional<user> update_user(const std::string& id,
                                             const std::optional<std::string>& nickname,
                                             const std::optional<std::string>& password_hash) = 0;
     /// Soft delete: marks the user withdrawn, frees the e-mail, revokes every
-    /// refresh token and leaves every room. Returns the ids of the rooms left.
+    /// refresh token and leaves every room. Returns the ids of the rooms left
+    /// (empty when the user does not exist or was already withdrawn).
     virtual std::vector<std::string> withdraw_user(const std::string& id) = 0;
+    /// No-op for an unknown user.
     virtual void set_admin(const std::string& id, bool admin) = 0;
 
     // --- refresh tokens ------------------------------------------------------
+    /// Throws conflict when the hash is already stored.
     virtual void insert_refresh_token(const refresh_token& token) = 0;
+    /// In whatever state (used, revoked, expired): the caller decides.
     virtual std::optional<refresh_token> find_refresh_token(const std::string& token_hash) = 0;
     /// Atomically marks `old_id` used and inserts `next`; false (and nothing
     /// written) when `old_id` was already used or revoked.
@@ -133,7 +143,8 @@ public:
 
     // --- rooms and participants ----------------------------------------------
     /// Creates a room with the creator and `participant_ids` (duplicates and
-    /// the creator ignored). Throws not_found naming the first unknown user id.
+    /// the creator ignored). Throws not_found naming the first unknown user id
+    /// (the creator included; withdrawn users are unknown); nothing is written.
     virtual room create_room(const std::string& creator_id, const std::optional<std::string>& name,
                              const std::vector<std::string>& participant_ids) = 0;
     /// Rooms of the user, most recent activity first, strictly after `after`.
@@ -144,11 +155,16 @@ public:
     virtual std::optional<room_view> get_room(const std::string& room_id,
                                               const std::string& user_id) = 0;
     virtual bool is_participant(const std::string& room_id, const std::string& user_id) = 0;
-    virtual void rename_room(const std::string& room_id, const std::optional<std::string>& name) = 0;
-    /// Current participants, in joining order.
+    /// No-op for an unknown room.
+    virtual void rename_room(const std::string& room_id,
+                             const std::optional<std::string>& name) = 0;
+    /// Current participants, in joining order (those who joined in the same
+    /// millisecond: the room's creator first, then by participant id).
     virtual std::vector<participant> list_participants(const std::string& room_id) = 0;
-    /// Adds the users not yet in the room; returns only those newly added.
-    /// Throws not_found naming the first unknown user id (nothing written).
+    /// Adds the users not yet in the room; returns only those newly added
+    /// (a user who had left rejoins with the old read marker), in the order
+    /// given. Throws not_found naming the first unknown user id, or the room
+    /// when it does not exist (nothing written).
     virtual std::vector<participant> add_participants(const std::string& room_id,
                                                       const std::vector<std::string>& user_ids) = 0;
     /// false when the user was not a participant.
@@ -156,7 +172,9 @@ public:
 
     // --- messages -------------------------------------------------------------
     /// Appends a message with the room's next seq, moves the sender's read
-    /// marker to it and the room's activity time; one transaction.
+    /// marker to it and the room's activity time; one transaction. Throws
+    /// not_found when the sender is not a current participant (or the room
+    /// does not exist).
     virtual message post_message(const std::string& room_id, const std::string& sender_id,
                                  const std::string& text) = 0;
     /// Up to `limit` messages, ascending by seq. With `before`: the newest with
@@ -167,19 +185,23 @@ public:
                                                std::optional<std::int64_t> after, int limit) = 0;
     virtual std::optional<message> get_message(const std::string& room_id,
                                                const std::string& message_id) = 0;
-    /// Soft delete by the sender: keeps id and seq, clears the text.
+    /// Soft delete by the sender: keeps id and seq, clears the text. When the
+    /// result is `deleted` or `already_deleted` and `out` is not null, it
+    /// receives the message as now stored.
     virtual delete_result delete_message(const std::string& room_id, const std::string& message_id,
                                          const std::string& user_id, message* out) = 0;
     /// Moves the user's read marker forward to min(seq, room's last seq);
-    /// never backwards. Returns the marker now in force.
+    /// never backwards. Returns the marker now in force. Throws not_found when
+    /// the user is not a current participant.
     virtual std::int64_t mark_read(const std::string& room_id, const std::string& user_id,
                                    std::int64_t seq) = 0;
 };
 
 /// Opens the store named by a database URL: `sqlite:<path>` (or
-/// `sqlite://<path>`). `pool_size` connections are kept. Throws
-/// std::invalid_argument for an unsupported URL, unavailable when it cannot
-/// connect.
+/// `sqlite://<path>`; the directory must exist). `pool_size` connections are
+/// kept. Throws std::invalid_argument for an unsupported URL (also
+/// `sqlite::memory:`: each pooled connection would see its own database),
+/// unavailable when it cannot connect. Call migrate() before anything else.
 std::unique_ptr<store> open(const std::string& database_url, std::size_t pool_size);
 
 }  // namespace chat::store

@@ -11,7 +11,9 @@ TEST(Time, Iso8601HasMillisecondsAndZ) {
     EXPECT_EQ(iso8601_ms(-1), "1969-12-31T23:59:59.999Z");
 }
 
-TEST(Time, NowIsAfter2025) { EXPECT_GT(now_ms(), 1735689600000); }
+TEST(Time, NowIsAfter2025) {
+    EXPECT_GT(now_ms(), 1735689600000);
+}
 
 }  // namespace
 }  // namespace chat::core

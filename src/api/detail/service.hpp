@@ -1,0 +1,74 @@
+#pragma once
+// Shared plumbing of the API handlers: authentication, the error boundary,
+// JSON views of store records and relay publishing.
+
+#include "api/api.hpp"
+#include "api/error.hpp"
+#include "api/offload.hpp"
+#include "http/response.hpp"
+#include "relay/event.hpp"
+
+#include <boost/json/object.hpp>
+
+namespace chat::api::detail {
+
+class service {
+public:
+    explicit service(dependencies d);
+
+    dependencies deps;
+    core::counter& relay_published;
+    const std::string dummy_hash;  // verified against for unknown e-mails (equal timing)
+
+    /// The user id of a valid bearer access token; throws unauthorized.
+    std::string authenticate(const http::request_context& ctx) const;
+
+    /// Blocking work on the pool. Keep the returned awaitable in a named
+    /// variable and `co_await std::move(it)`: g++ 12 destroys the temporaries
+    /// of a co_await full-expression twice (GCC PR 99576), and a lambda with
+    /// string captures is such a temporary.
+    template <class F>
+    auto blocking(F f) {
+        return offload(deps.blocking, std::move(f));
+    }
+
+    /// Publishes a relay event stamped now. Call only after the commit.
+    void publish(relay::relay_type type, std::string target, std::string msg_type,
+                 boost::json::object extra = {});
+
+    /// Wraps a handler with the one error boundary: api_error and the store's
+    /// exceptions become the JSON error body with the matching status.
+    template <class F>
+    http::handler guarded(F f) {
+        return [f = std::move(f)](
+                   http::request_context& ctx) -> boost::asio::awaitable<http::response> {
+            std::exception_ptr failure;
+            try {
+                co_return co_await f(ctx);
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            co_return error_to_response(failure, ctx);
+        };
+    }
+
+    static http::response error_to_response(std::exception_ptr failure,
+                                            const http::request_context& ctx);
+};
+
+boost::json::object to_json(const store::user& u, bool include_private);
+boost::json::object to_json(const store::message& m);
+boost::json::object to_json(const store::room_view& r);
+boost::json::object to_json(const store::participant& p);
+
+/// Loads the room as `user_id` sees it; 404 when missing or not a participant.
+store::room_view require_room(store::store& s, const std::string& room_id,
+                              const std::string& user_id);
+
+void add_user_routes(http::router& r, service& s);
+void add_token_routes(http::router& r, service& s);
+void add_room_routes(http::router& r, service& s);
+void add_message_routes(http::router& r, service& s);
+void add_actuator_routes(http::router& r, service& s);
+
+}  // namespace chat::api::detail

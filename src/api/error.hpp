@@ -1,0 +1,42 @@
+#pragma once
+// The API layer's error type. Handlers throw it; one boundary (api::guard)
+// maps it — and the store's exceptions — to a status and the JSON error body.
+
+#include "http/types.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace chat::api {
+
+class api_error : public std::runtime_error {
+public:
+    api_error(http::status s, std::string code, std::string message,
+              boost::json::object fields = {})
+        : std::runtime_error(message),
+          status_(s),
+          code_(std::move(code)),
+          fields_(std::move(fields)) {}
+
+    http::status status() const noexcept { return status_; }
+    const std::string& code() const noexcept { return code_; }
+    const boost::json::object& fields() const noexcept { return fields_; }
+
+private:
+    http::status status_;
+    std::string code_;
+    boost::json::object fields_;
+};
+
+/// 400 with a message per bad field.
+api_error validation_failed(boost::json::object fields);
+api_error bad_request(std::string message);
+api_error unauthorized(std::string message = "authentication required");
+api_error forbidden(std::string message);
+/// Also what a non-participant gets for a room's data: existence is not revealed.
+api_error not_found(std::string what);
+api_error conflict(std::string code, std::string message);
+
+}  // namespace chat::api

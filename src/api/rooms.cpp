@@ -1,0 +1,180 @@
+// Rooms and participants. A user who is not a participant gets 404 for every
+// room route: the API never confirms that a room exists to an outsider.
+
+#include "api/detail/service.hpp"
+#include "api/validation.hpp"
+#include "core/random.hpp"
+
+#include <charconv>
+
+namespace chat::api::detail {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+
+namespace {
+
+constexpr std::size_t max_invitees = 100;
+
+// Cursor for GET /rooms: "<lastActivityAt ms>.<room id>", opaque to clients.
+std::string encode_cursor(const store::room_view& r) {
+    return std::to_string(r.info.last_activity_at) + "." + r.info.id;
+}
+
+store::room_cursor decode_cursor(const std::string& text) {
+    const auto dot = text.find('.');
+    store::room_cursor c;
+    if (dot != std::string::npos) {
+        const auto [p, ec] = std::from_chars(text.data(), text.data() + dot, c.last_activity_at);
+        c.room_id = text.substr(dot + 1);
+        if (ec == std::errc{} && p == text.data() + dot && core::is_uuid(c.room_id)) return c;
+    }
+    throw validation_failed(json::object{{"cursor", "is not a cursor returned by this API"}});
+}
+
+json::array to_json(const std::vector<store::participant>& ps) {
+    json::array out;
+    for (const auto& p : ps) out.push_back(detail::to_json(p));
+    return out;
+}
+
+void publish_invites(service& s, const std::string& room_id, const std::string& actor,
+                     const std::vector<store::participant>& added, bool announce_in_room) {
+    for (const auto& p : added) {
+        if (announce_in_room) {
+            s.publish(relay::relay_type::chat, room_id, "room.person.in",
+                      {{"userId", p.user_id}, {"actorId", actor}});
+        }
+        if (p.user_id != actor) {
+            s.publish(relay::relay_type::person, p.user_id, "person.invited",
+                      {{"roomId", room_id}, {"actorId", actor}});
+        }
+    }
+}
+
+awaitable<http::response> create_room(service& s, http::request_context& ctx) {
+    const auto me = s.authenticate(ctx);
+    const auto body = parse_json_body(ctx.req);
+    body_reader in(body);
+    const auto name = in.string("name", false, 1, 100);
+    const auto ids = in.uuid_list("participantIds", true, max_invitees);
+    in.finish();
+    struct created {
+        store::room_view room;
+        std::vector<store::participant> participants;
+    };
+    auto pending = s.blocking([&s, me, name, ids = *ids] {
+        auto& st = s.deps.store;
+        const auto room = st.create_room(me, name, ids);
+        return created{*st.get_room(room.id, me), st.list_participants(room.id)};
+    });
+    auto result = co_await std::move(pending);
+    publish_invites(s, result.room.info.id, me, result.participants, false);
+    auto out = detail::to_json(result.room);
+    out["participants"] = to_json(result.participants);
+    auto res = http::json_response(http::status::created, out, ctx.req.version());
+    res.set(boost::beast::http::field::location, "/rooms/" + result.room.info.id);
+    co_return res;
+}
+
+awaitable<http::response> list_rooms(service& s, http::request_context& ctx) {
+    const auto me = s.authenticate(ctx);
+    const auto limit = static_cast<int>(query_integer(ctx, "limit", 1, 100).value_or(20));
+    std::optional<store::room_cursor> after;
+    if (auto c = ctx.query("cursor"); c && !c->empty()) after = decode_cursor(*c);
+    auto pending = s.blocking(
+        [&s, me, after, limit] { return s.deps.store.list_rooms(me, after, limit + 1); });
+    auto rooms = co_await std::move(pending);
+    const bool more = rooms.size() > static_cast<std::size_t>(limit);
+    if (more) rooms.resize(static_cast<std::size_t>(limit));
+    json::array items;
+    for (const auto& r : rooms) items.push_back(detail::to_json(r));
+    json::object out{{"rooms", std::move(items)}};
+    out["nextCursor"] = more ? json::value(encode_cursor(rooms.back())) : json::value(nullptr);
+    co_return http::json_response(http::status::ok, out, ctx.req.version());
+}
+
+awaitable<http::response> get_room(service& s, http::request_context& ctx) {
+    const auto me = s.authenticate(ctx);
+    auto pending = s.blocking(
+        [&s, me, id = to_lower(ctx.param("id"))] { return require_room(s.deps.store, id, me); });
+    auto room = co_await std::move(pending);
+    co_return http::json_response(http::status::ok, detail::to_json(room), ctx.req.version());
+}
+
+awaitable<http::response> rename_room(service& s, http::request_context& ctx) {
+    const auto me = s.authenticate(ctx);
+    const auto body = parse_json_body(ctx.req);
+    body_reader in(body);
+    const auto name = in.string("name", false, 1, 100);
+    if (!in.has("name")) in.fail("name", "is required (null clears it)");
+    in.finish();
+    const std::string id = to_lower(ctx.param("id"));
+    auto pending = s.blocking([&s, me, id, name] {
+        require_room(s.deps.store, id, me);
+        s.deps.store.rename_room(id, name);
+        return require_room(s.deps.store, id, me);
+    });
+    auto room = co_await std::move(pending);
+    s.publish(relay::relay_type::chat, id, "room.updated", {{"actorId", me}});
+    co_return http::json_response(http::status::ok, detail::to_json(room), ctx.req.version());
+}
+
+awaitable<http::response> list_participants(service& s, http::request_context& ctx) {
+    const auto me = s.authenticate(ctx);
+    auto pending = s.blocking([&s, me, id = to_lower(ctx.param("id"))] {
+        require_room(s.deps.store, id, me);
+        return s.deps.store.list_participants(id);
+    });
+    auto ps = co_await std::move(pending);
+    co_return http::json_response(http::status::ok, json::object{{"participants", to_json(ps)}},
+                                  ctx.req.version());
+}
+
+awaitable<http::response> invite(service& s, http::request_context& ctx) {
+    const auto me = s.authenticate(ctx);
+    const auto body = parse_json_body(ctx.req);
+    body_reader in(body);
+    const auto ids = in.uuid_list("userIds", true, max_invitees);
+    if (ids && ids->empty()) in.fail("userIds", "must name at least one user");
+    in.finish();
+    const std::string id = to_lower(ctx.param("id"));
+    auto pending = s.blocking([&s, me, id, ids = *ids] {
+        require_room(s.deps.store, id, me);
+        return s.deps.store.add_participants(id, ids);
+    });
+    auto added = co_await std::move(pending);
+    publish_invites(s, id, me, added, true);
+    co_return http::json_response(http::status::ok, json::object{{"added", to_json(added)}},
+                                  ctx.req.version());
+}
+
+awaitable<http::response> leave(service& s, http::request_context& ctx) {
+    const auto me = s.authenticate(ctx);
+    const std::string id = to_lower(ctx.param("id"));
+    auto pending = s.blocking([&s, me, id] {
+        require_room(s.deps.store, id, me);
+        if (!s.deps.store.remove_participant(id, me)) throw not_found("room");
+    });
+    co_await std::move(pending);
+    s.publish(relay::relay_type::chat, id, "room.person.out", {{"userId", me}, {"actorId", me}});
+    co_return http::no_content(ctx.req.version());
+}
+
+}  // namespace
+
+void add_room_routes(http::router& r, service& s) {
+    using http::verb;
+    r.add(verb::post, "/rooms", s.guarded([&s](auto& ctx) { return create_room(s, ctx); }));
+    r.add(verb::get, "/rooms", s.guarded([&s](auto& ctx) { return list_rooms(s, ctx); }));
+    r.add(verb::get, "/rooms/{id}", s.guarded([&s](auto& ctx) { return get_room(s, ctx); }));
+    r.add(verb::patch, "/rooms/{id}", s.guarded([&s](auto& ctx) { return rename_room(s, ctx); }));
+    r.add(verb::get, "/rooms/{id}/participants",
+          s.guarded([&s](auto& ctx) { return list_participants(s, ctx); }));
+    r.add(verb::post, "/rooms/{id}/participants",
+          s.guarded([&s](auto& ctx) { return invite(s, ctx); }));
+    r.add(verb::delete_, "/rooms/{id}/participants/me",
+          s.guarded([&s](auto& ctx) { return leave(s, ctx); }));
+}
+
+}  // namespace chat::api::detail

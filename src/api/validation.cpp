@@ -1,0 +1,215 @@
+#include "api/validation.hpp"
+
+#include "api/error.hpp"
+#include "core/random.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/parse_options.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+namespace chat::api {
+
+namespace json = boost::json;
+
+boost::json::object parse_json_body(const http::request& req) {
+    const auto it = req.find(boost::beast::http::field::content_type);
+    const std::string_view type =
+        it == req.end() ? std::string_view{} : std::string_view(it->value());
+    const auto semi = type.find(';');
+    std::string media = to_lower(type.substr(0, semi));
+    while (!media.empty() && media.back() == ' ') media.pop_back();
+    if (media != "application/json") {
+        throw api_error(http::status::unsupported_media_type, "unsupported_media_type",
+                        "Content-Type must be application/json");
+    }
+    json::parse_options opts;
+    opts.max_depth = 32;
+    boost::system::error_code ec;
+    json::value v = json::parse(req.body(), ec, {}, opts);
+    if (ec) throw bad_request("malformed JSON body: " + ec.message());
+    if (!v.is_object()) throw bad_request("request body must be a JSON object");
+    return std::move(v.as_object());
+}
+
+namespace {
+
+std::string_view trimmed(std::string_view s) {
+    const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+std::optional<std::string> body_reader::string(std::string_view name, bool required,
+                                               std::size_t min_len, std::size_t max_len,
+                                               bool trim) {
+    const auto* v = body_.if_contains(name);
+    if (!v || v->is_null()) {
+        if (required) fail(name, "is required");
+        return std::nullopt;
+    }
+    if (!v->is_string()) {
+        fail(name, "must be a string");
+        return std::nullopt;
+    }
+    std::string_view s = v->get_string();
+    if (trim) s = trimmed(s);
+    const auto len = utf8_length(s);
+    if (len < min_len || len > max_len) {
+        fail(name, min_len == max_len ? "must be " + std::to_string(min_len) + " characters"
+                                      : "must be " + std::to_string(min_len) + " to " +
+                                            std::to_string(max_len) + " characters");
+        return std::nullopt;
+    }
+    for (unsigned char c : s) {
+        // Control characters other than newline and tab have no place in names or text.
+        if (c < 0x20 && c != '\n' && c != '\t') {
+            fail(name, "must not contain control characters");
+            return std::nullopt;
+        }
+    }
+    return std::string(s);
+}
+
+std::optional<std::int64_t> body_reader::integer(std::string_view name, bool required,
+                                                 std::int64_t min, std::int64_t max) {
+    const auto* v = body_.if_contains(name);
+    if (!v || v->is_null()) {
+        if (required) fail(name, "is required");
+        return std::nullopt;
+    }
+    std::int64_t n = 0;
+    if (v->is_int64()) {
+        n = v->get_int64();
+    } else if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+        n = static_cast<std::int64_t>(v->get_uint64());
+    } else {
+        fail(name, "must be an integer");
+        return std::nullopt;
+    }
+    if (n < min || n > max) {
+        fail(name, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+        return std::nullopt;
+    }
+    return n;
+}
+
+std::optional<bool> body_reader::boolean(std::string_view name, bool required) {
+    const auto* v = body_.if_contains(name);
+    if (!v || v->is_null()) {
+        if (required) fail(name, "is required");
+        return std::nullopt;
+    }
+    if (!v->is_bool()) {
+        fail(name, "must be a boolean");
+        return std::nullopt;
+    }
+    return v->get_bool();
+}
+
+std::optional<std::vector<std::string>> body_reader::uuid_list(std::string_view name, bool required,
+                                                               std::size_t max_items) {
+    const auto* v = body_.if_contains(name);
+    if (!v || v->is_null()) {
+        if (required) fail(name, "is required");
+        return std::nullopt;
+    }
+    if (!v->is_array()) {
+        fail(name, "must be an array of user ids");
+        return std::nullopt;
+    }
+    const auto& arr = v->get_array();
+    if (arr.size() > max_items) {
+        fail(name, "must have at most " + std::to_string(max_items) + " items");
+        return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (const auto& item : arr) {
+        if (!item.is_string() || !core::is_uuid(item.get_string())) {
+            fail(name, "must contain only user ids (UUID strings)");
+            return std::nullopt;
+        }
+        std::string id = to_lower(item.get_string());
+        if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(std::move(id));
+    }
+    return out;
+}
+
+void body_reader::fail(std::string_view name, std::string message) {
+    if (!errors_.contains(name)) errors_[name] = std::move(message);
+}
+
+void body_reader::finish() const {
+    if (!errors_.empty()) throw validation_failed(errors_);
+}
+
+bool is_valid_email(std::string_view email) {
+    if (email.size() < 3 || email.size() > 254) return false;
+    const auto at = email.find('@');
+    if (at == std::string_view::npos || at == 0 ||
+        email.find('@', at + 1) != std::string_view::npos) {
+        return false;
+    }
+    const auto local = email.substr(0, at);
+    const auto domain = email.substr(at + 1);
+    if (local.size() > 64) return false;
+    const auto dot = domain.find('.');
+    if (dot == std::string_view::npos || dot == 0 || domain.back() == '.' ||
+        domain.find("..") != std::string_view::npos) {
+        return false;
+    }
+    for (unsigned char c : email) {
+        if (c <= 0x20 || c == 0x7f || c == '(' || c == ')' || c == ',' || c == ':' || c == ';' ||
+            c == '<' || c == '>' || c == '[' || c == ']' || c == '\\' || c == '"') {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<std::string> password_problem(std::string_view password) {
+    const auto len = utf8_length(password);
+    if (len < 8) return "must be at least 8 characters";
+    if (len > 256) return "must be at most 256 characters";
+    const bool letter = std::any_of(password.begin(), password.end(), [](unsigned char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+    });
+    const bool digit = std::any_of(password.begin(), password.end(),
+                                   [](unsigned char c) { return c >= '0' && c <= '9'; });
+    if (!letter || !digit) return "must contain at least one letter and one digit";
+    return std::nullopt;
+}
+
+std::size_t utf8_length(std::string_view s) {
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](unsigned char c) { return (c & 0xc0) != 0x80; }));
+}
+
+std::string to_lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+std::optional<std::int64_t> query_integer(const http::request_context& ctx, std::string_view name,
+                                          std::int64_t min, std::int64_t max) {
+    const auto text = ctx.query(name);
+    if (!text || text->empty()) return std::nullopt;
+    std::int64_t n = 0;
+    const auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+    if (ec != std::errc{} || p != text->data() + text->size() || n < min || n > max) {
+        boost::json::object f;
+        f[name] =
+            "must be an integer between " + std::to_string(min) + " and " + std::to_string(max);
+        throw validation_failed(std::move(f));
+    }
+    return n;
+}
+
+}  // namespace chat::api

@@ -1,0 +1,29 @@
+#pragma once
+// The whole configuration as one plain struct, filled from flags and their
+// SIMPLE_CHAT_* environment twins by the command line parser.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace chat::app {
+
+struct config {
+    std::string listen = "127.0.0.1:8080";
+    std::string data_dir = "./data";
+    std::string database;    // default: sqlite:<data_dir>/chat.db
+    std::string jwt_secret;  // default: generated into <data_dir>/jwt-secret (0600)
+    long access_token_ttl_s = 15 * 60;
+    long refresh_token_ttl_s = 30L * 24 * 3600;
+    unsigned threads = 0;  // 0: one per core
+    unsigned db_pool = 4;
+    std::size_t body_limit = 1024 * 1024;
+    long header_timeout_ms = 10'000;
+    long body_timeout_ms = 30'000;
+    long idle_timeout_ms = 60'000;
+    long shutdown_grace_ms = 10'000;
+    bool access_log = true;
+    std::string log_level = "info";
+};
+
+}  // namespace chat::app

@@ -1,0 +1,94 @@
+// simple-chat: one program, several roles (SPEC §1).
+
+#include "app/runtime.hpp"
+
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+namespace {
+
+// Options shared by every role, each with its SIMPLE_CHAT_* environment twin.
+void add_common_options(CLI::App& cmd, chat::app::config& c) {
+    cmd.add_option("--data-dir", c.data_dir,
+                   "Directory for the SQLite database and the generated secret")
+        ->envname("SIMPLE_CHAT_DATA_DIR")
+        ->capture_default_str();
+    cmd.add_option("--database", c.database, "Database URL (default sqlite:<data-dir>/chat.db)")
+        ->envname("SIMPLE_CHAT_DATABASE");
+    cmd.add_option("--db-pool", c.db_pool, "Database connections (and blocking worker threads)")
+        ->envname("SIMPLE_CHAT_DB_POOL")
+        ->capture_default_str();
+    cmd.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical, off")
+        ->envname("SIMPLE_CHAT_LOG_LEVEL")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->capture_default_str();
+}
+
+void add_server_options(CLI::App& cmd, chat::app::config& c) {
+    cmd.add_option("--listen", c.listen, "Address and port to listen on (port 0: any free port)")
+        ->envname("SIMPLE_CHAT_LISTEN")
+        ->capture_default_str();
+    cmd.add_option(
+           "--jwt-secret", c.jwt_secret,
+           "HS256 secret, at least 32 bytes (default: generated into <data-dir>/jwt-secret)")
+        ->envname("SIMPLE_CHAT_JWT_SECRET");
+    cmd.add_option("--access-token-ttl", c.access_token_ttl_s, "Access token lifetime in seconds")
+        ->envname("SIMPLE_CHAT_ACCESS_TOKEN_TTL")
+        ->check(CLI::Range(10L, 86400L))
+        ->capture_default_str();
+    cmd.add_option("--refresh-token-ttl", c.refresh_token_ttl_s,
+                   "Refresh token lifetime in seconds")
+        ->envname("SIMPLE_CHAT_REFRESH_TOKEN_TTL")
+        ->check(CLI::Range(60L, 365L * 86400))
+        ->capture_default_str();
+    cmd.add_option("--threads", c.threads, "I/O threads (0: one per core)")
+        ->envname("SIMPLE_CHAT_THREADS")
+        ->capture_default_str();
+    cmd.add_option("--body-limit", c.body_limit, "Largest request body in bytes (larger: 413)")
+        ->envname("SIMPLE_CHAT_BODY_LIMIT")
+        ->capture_default_str();
+    cmd.add_option("--header-timeout-ms", c.header_timeout_ms,
+                   "Time allowed to send request headers")
+        ->envname("SIMPLE_CHAT_HEADER_TIMEOUT_MS")
+        ->capture_default_str();
+    cmd.add_option("--body-timeout-ms", c.body_timeout_ms, "Time allowed to send a request body")
+        ->envname("SIMPLE_CHAT_BODY_TIMEOUT_MS")
+        ->capture_default_str();
+    cmd.add_option("--idle-timeout-ms", c.idle_timeout_ms, "Keep-alive idle time before closing")
+        ->envname("SIMPLE_CHAT_IDLE_TIMEOUT_MS")
+        ->capture_default_str();
+    cmd.add_option("--shutdown-grace-ms", c.shutdown_grace_ms,
+                   "Time to finish in-flight work on SIGTERM")
+        ->envname("SIMPLE_CHAT_SHUTDOWN_GRACE_MS")
+        ->capture_default_str();
+    cmd.add_flag("--access-log,!--no-access-log", c.access_log, "One log line per HTTP request")
+        ->envname("SIMPLE_CHAT_ACCESS_LOG")
+        ->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "simple-chat: a chat backend whose socket carries signals and whose REST API carries data"};
+    app.require_subcommand(1);
+    chat::app::config c;
+
+    auto* serve =
+        app.add_subcommand("serve", "API, gateway and web client in one process on SQLite");
+    add_common_options(*serve, c);
+    add_server_options(*serve, c);
+
+    auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations and exit");
+    add_common_options(*migrate, c);
+
+    CLI11_PARSE(app, argc, argv);
+    try {
+        if (serve->parsed()) return chat::app::run_serve(c);
+        if (migrate->parsed()) return chat::app::run_migrate(c);
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        return 1;
+    }
+    return 2;
+}

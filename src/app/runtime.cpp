@@ -1,0 +1,162 @@
+#include "app/runtime.hpp"
+
+#include "api/api.hpp"
+#include "auth/jwt.hpp"
+#include "core/metrics.hpp"
+#include "core/random.hpp"
+#include "http/server.hpp"
+#include "relay/bus.hpp"
+#include "store/store.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <sys/stat.h>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+namespace chat::app {
+
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr const char* version = "0.1.0";
+
+// A secret generated once and kept beside the data, readable by its owner only.
+std::string load_or_create_secret(const fs::path& file) {
+    if (fs::exists(file)) {
+        std::ifstream in(file, std::ios::binary);
+        std::string secret((std::istreambuf_iterator<char>(in)), {});
+        while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
+            secret.pop_back();
+        if (secret.size() < 32)
+            throw std::runtime_error(file.string() + ": secret shorter than 32 bytes");
+        return secret;
+    }
+    const auto secret = core::base64url_encode(core::random_bytes(48));
+    const auto tmp = file.string() + ".tmp";
+    {
+        const mode_t old = ::umask(077);
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        ::umask(old);
+        out << secret << '\n';
+        if (!out) throw std::runtime_error("cannot write " + tmp);
+    }
+    fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+    fs::rename(tmp, file);
+    spdlog::info("generated a new JWT secret in {}", file.string());
+    return secret;
+}
+
+std::unique_ptr<store::store> open_store(const config& c) {
+    auto s = store::open(c.database, c.db_pool);
+    const int v = s->migrate();
+    spdlog::info("store ready: {} (schema version {})",
+                 c.database.starts_with("sqlite") ? c.database : std::string("database"), v);
+    return s;
+}
+
+}  // namespace
+
+void finalize(config& c) {
+    core::init_crypto();
+    spdlog::set_level(spdlog::level::from_str(c.log_level));
+    std::error_code ec;
+    fs::create_directories(c.data_dir, ec);
+    if (ec)
+        throw std::runtime_error("cannot create data directory " + c.data_dir + ": " +
+                                 ec.message());
+    if (c.database.empty()) c.database = "sqlite:" + (fs::path(c.data_dir) / "chat.db").string();
+    if (c.jwt_secret.empty())
+        c.jwt_secret = load_or_create_secret(fs::path(c.data_dir) / "jwt-secret");
+    if (c.jwt_secret.size() < 32)
+        throw std::runtime_error("the JWT secret must be at least 32 bytes");
+    if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+    if (c.db_pool == 0) throw std::runtime_error("--db-pool must be at least 1");
+}
+
+int run_migrate(config c) {
+    finalize(c);
+    open_store(c);
+    return 0;
+}
+
+int run_serve(config c) {
+    finalize(c);
+    core::registry metrics;
+    auto store = open_store(c);
+    auto bus = relay::make_in_process_bus();
+    const auth::jwt_codec jwt(c.jwt_secret);
+    // Database calls and password hashing run here, never on an I/O thread.
+    asio::thread_pool blocking(c.db_pool + 2);
+
+    api::rest_api rest(
+        {*store,
+         *bus,
+         jwt,
+         blocking,
+         metrics,
+         {std::chrono::seconds(c.access_token_ttl_s), std::chrono::seconds(c.refresh_token_ttl_s)},
+         version});
+    http::router routes(metrics);
+    rest.register_routes(routes);
+
+    asio::io_context io(static_cast<int>(c.threads));
+    http::server_config sc;
+    sc.listen = http::parse_endpoint(c.listen);
+    sc.body_limit = c.body_limit;
+    sc.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
+    sc.body_timeout = std::chrono::milliseconds(c.body_timeout_ms);
+    sc.idle_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
+    sc.access_log = c.access_log;
+    http::server server(io, sc, routes);
+    const auto bound = server.start();
+    // Tests and scripts read the port from this line (it matters with port 0).
+    spdlog::info("simple-chat {} listening on {}:{}", version, bound.address().to_string(),
+                 bound.port());
+
+    auto work = asio::make_work_guard(io);
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    asio::steady_timer drain_timer(io);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        spdlog::info("signal {} received: draining", sig);
+        server.stop();
+        const auto until =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(c.shutdown_grace_ms);
+        // Poll until in-flight requests are done or the grace period ends.
+        auto check = std::make_shared<std::function<void(const boost::system::error_code&)>>();
+        *check = [&, until, check](const boost::system::error_code&) {
+            if (server.connections() == 0 || std::chrono::steady_clock::now() >= until) {
+                if (server.connections() != 0) {
+                    spdlog::warn("grace period over with {} connections open",
+                                 server.connections());
+                }
+                work.reset();
+                io.stop();
+                return;
+            }
+            drain_timer.expires_after(std::chrono::milliseconds(20));
+            drain_timer.async_wait(*check);
+        };
+        (*check)({});
+    });
+
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < c.threads; ++i) threads.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& t : threads) t.join();
+    blocking.join();
+    spdlog::info("stopped");
+    return 0;
+}
+
+}  // namespace chat::app

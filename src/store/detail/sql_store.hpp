@@ -1,0 +1,77 @@
+#pragma once
+// The store over SOCI, for any dialect. Each call leases a session from the
+// pool for its duration; writes that span statements run in one transaction
+// opened with the dialect's `begin_write`.
+
+#include "store/detail/dialect.hpp"
+#include "store/store.hpp"
+
+#include <memory>
+
+namespace soci {
+class connection_pool;
+class session;
+}  // namespace soci
+
+namespace chat::store::detail {
+
+class sql_store final : public store {
+public:
+    /// `pool` holds open sessions; `d` must outlive the store.
+    sql_store(std::unique_ptr<soci::connection_pool> pool, const dialect& d);
+    ~sql_store() override;
+
+    int migrate() override;
+    void ping() override;
+
+    user create_user(const std::string& email, const std::string& nickname,
+                     const std::string& password_hash) override;
+    std::optional<user> find_user(const std::string& id) override;
+    std::optional<user> find_user_by_email(const std::string& email) override;
+    std::optional<user> update_user(const std::string& id,
+                                    const std::optional<std::string>& nickname,
+                                    const std::optional<std::string>& password_hash) override;
+    std::vector<std::string> withdraw_user(const std::string& id) override;
+    void set_admin(const std::string& id, bool admin) override;
+
+    void insert_refresh_token(const refresh_token& token) override;
+    std::optional<refresh_token> find_refresh_token(const std::string& token_hash) override;
+    bool rotate_refresh_token(const std::string& old_id, const refresh_token& next) override;
+    void revoke_refresh_family(const std::string& family_id) override;
+
+    room create_room(const std::string& creator_id, const std::optional<std::string>& name,
+                     const std::vector<std::string>& participant_ids) override;
+    std::vector<room_view> list_rooms(const std::string& user_id,
+                                      const std::optional<room_cursor>& after, int limit) override;
+    std::optional<room_view> get_room(const std::string& room_id,
+                                      const std::string& user_id) override;
+    bool is_participant(const std::string& room_id, const std::string& user_id) override;
+    void rename_room(const std::string& room_id, const std::optional<std::string>& name) override;
+    std::vector<participant> list_participants(const std::string& room_id) override;
+    std::vector<participant> add_participants(const std::string& room_id,
+                                              const std::vector<std::string>& user_ids) override;
+    bool remove_participant(const std::string& room_id, const std::string& user_id) override;
+
+    message post_message(const std::string& room_id, const std::string& sender_id,
+                         const std::string& text) override;
+    std::vector<message> list_messages(const std::string& room_id,
+                                       std::optional<std::int64_t> before,
+                                       std::optional<std::int64_t> after, int limit) override;
+    std::optional<message> get_message(const std::string& room_id,
+                                       const std::string& message_id) override;
+    delete_result delete_message(const std::string& room_id, const std::string& message_id,
+                                 const std::string& user_id, message* out) override;
+    std::int64_t mark_read(const std::string& room_id, const std::string& user_id,
+                           std::int64_t seq) override;
+
+private:
+    /// Runs `f` with a leased session, translating driver errors into the
+    /// store's exceptions.
+    template <class F>
+    auto run(F&& f);
+
+    std::unique_ptr<soci::connection_pool> pool_;
+    const dialect& dialect_;
+};
+
+}  // namespace chat::store::detail

@@ -1,0 +1,99 @@
+#include "store/detail/sqlite.hpp"
+
+#include "store/detail/dialect.hpp"
+#include "store/detail/sql_store.hpp"
+
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <stdexcept>
+
+namespace chat::store::detail {
+namespace {
+
+error_kind classify_sqlite(const soci::soci_error& e) {
+    const std::string text = e.get_error_message();
+    if (const auto* se = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
+        // Primary result code: the extended codes share the low byte.
+        switch (se->result() & 0xff) {
+            case SQLITE_CONSTRAINT:
+                // Foreign key, NOT NULL and CHECK failures are bugs, not conflicts.
+                if (text.find("UNIQUE constraint failed") != std::string::npos ||
+                    text.find("PRIMARY KEY") != std::string::npos) {
+                    return error_kind::conflict;
+                }
+                return error_kind::other;
+            case SQLITE_BUSY:
+            case SQLITE_LOCKED:
+            case SQLITE_CANTOPEN:
+            case SQLITE_IOERR:
+            case SQLITE_FULL:
+            case SQLITE_NOTADB:
+            case SQLITE_READONLY:
+                return error_kind::unavailable;
+            default:
+                break;
+        }
+    }
+    if (e.get_error_category() == soci::soci_error::connection_error ||
+        text.find("database is locked") != std::string::npos) {
+        return error_kind::unavailable;
+    }
+    return error_kind::other;
+}
+
+const dialect sqlite_dialect{
+    .name = "sqlite",
+    // IMMEDIATE takes the write lock at BEGIN (waiting up to the busy
+    // timeout); a deferred transaction that reads and then writes could fail
+    // at once with SQLITE_BUSY when another writer got in between.
+    .begin_write = "BEGIN IMMEDIATE",
+    .migrations = sqlite_migrations(),
+    .classify = &classify_sqlite,
+};
+
+void configure(soci::session& sql) {
+    // busy_timeout first: switching to WAL may itself wait for a lock.
+    sql << "PRAGMA busy_timeout = " + std::to_string(sqlite_busy_timeout_ms);
+    sql << "PRAGMA foreign_keys = ON";
+    std::string mode;
+    sql << "PRAGMA journal_mode = WAL", soci::into(mode);
+    if (mode != "wal") {
+        // Readers would block writers and the pool would mostly wait.
+        throw unavailable("store: cannot enable WAL journal mode (got '" + mode + "')");
+    }
+    // Durable at checkpoints and safe against corruption in WAL mode; FULL
+    // would sync on every commit.
+    sql << "PRAGMA synchronous = NORMAL";
+}
+
+}  // namespace
+
+std::unique_ptr<store> open_sqlite(const std::string& path, std::size_t pool_size) {
+    if (path.empty()) throw std::invalid_argument("store: empty SQLite database path");
+    if (path == ":memory:") {
+        // Every pooled connection would get a database of its own.
+        throw std::invalid_argument("store: in-memory SQLite databases are not supported");
+    }
+    if (path.find('"') != std::string::npos) {
+        // SOCI's connection string cannot quote it.
+        throw std::invalid_argument("store: SQLite database path contains '\"'");
+    }
+    if (pool_size == 0) throw std::invalid_argument("store: pool size must be at least 1");
+
+    auto pool = std::make_unique<soci::connection_pool>(pool_size);
+    const std::string connect = "db=\"" + path + "\"";
+    for (std::size_t i = 0; i < pool_size; ++i) {
+        try {
+            auto& sql = pool->at(i);
+            sql.open(soci::sqlite3, connect);
+            configure(sql);
+        } catch (const soci::soci_error& e) {
+            throw unavailable("store: cannot open SQLite database " + path + ": " +
+                              e.get_error_message());
+        }
+    }
+    return std::make_unique<sql_store>(std::move(pool), sqlite_dialect);
+}
+
+}  // namespace chat::store::detail
