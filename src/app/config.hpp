@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace chat::app {
 
@@ -23,6 +24,16 @@ struct config {
     long idle_timeout_ms = 60'000;
     long shutdown_grace_ms = 10'000;
     bool access_log = true;
+    // Gateway (SPEC §2).
+    std::string socketio_path = "/socket.io/";
+    long ping_interval_ms = 25'000;
+    long ping_timeout_ms = 20'000;
+    std::size_t max_payload = 1'000'000;
+    std::vector<std::string> cors_origins;
+    std::size_t max_connections = 200'000;
+    std::size_t max_connections_per_ip = 100'000;
+    std::size_t send_queue_frames = 1024;
+    std::size_t send_queue_bytes = 4 * 1024 * 1024;
     std::string log_level = "info";
 };
 

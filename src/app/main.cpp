@@ -66,6 +66,46 @@ void add_server_options(CLI::App& cmd, chat::app::config& c) {
         ->capture_default_str();
 }
 
+void add_gateway_options(CLI::App& cmd, chat::app::config& c) {
+    cmd.add_option("--socketio-path", c.socketio_path, "Engine.IO / Socket.IO endpoint path")
+        ->envname("SIMPLE_CHAT_SOCKETIO_PATH")
+        ->capture_default_str();
+    cmd.add_option("--ping-interval-ms", c.ping_interval_ms, "Engine.IO pingInterval")
+        ->envname("SIMPLE_CHAT_PING_INTERVAL_MS")
+        ->check(CLI::Range(50L, 600'000L))
+        ->capture_default_str();
+    cmd.add_option("--ping-timeout-ms", c.ping_timeout_ms, "Engine.IO pingTimeout")
+        ->envname("SIMPLE_CHAT_PING_TIMEOUT_MS")
+        ->check(CLI::Range(50L, 600'000L))
+        ->capture_default_str();
+    cmd.add_option("--max-payload", c.max_payload,
+                   "Engine.IO maxPayload: largest polling body or WebSocket message")
+        ->envname("SIMPLE_CHAT_MAX_PAYLOAD")
+        ->check(CLI::Range(std::size_t{1024}, std::size_t{100'000'000}))
+        ->capture_default_str();
+    cmd.add_option("--cors-origin", c.cors_origins,
+                   "Origin allowed to use long-polling from a browser (repeatable, * for any)")
+        ->envname("SIMPLE_CHAT_CORS_ORIGINS")
+        ->delimiter(',');
+    cmd.add_option("--max-connections", c.max_connections, "Socket sessions in this process")
+        ->envname("SIMPLE_CHAT_MAX_CONNECTIONS")
+        ->capture_default_str();
+    cmd.add_option("--max-connections-per-ip", c.max_connections_per_ip,
+                   "Socket sessions per client address")
+        ->envname("SIMPLE_CHAT_MAX_CONNECTIONS_PER_IP")
+        ->capture_default_str();
+    cmd.add_option("--send-queue-frames", c.send_queue_frames,
+                   "Frames queued per socket before it is dropped")
+        ->envname("SIMPLE_CHAT_SEND_QUEUE_FRAMES")
+        ->check(CLI::Range(std::size_t{8}, std::size_t{1'000'000}))
+        ->capture_default_str();
+    cmd.add_option("--send-queue-bytes", c.send_queue_bytes,
+                   "Bytes queued per socket before it is dropped")
+        ->envname("SIMPLE_CHAT_SEND_QUEUE_BYTES")
+        ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30))
+        ->capture_default_str();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -78,6 +118,7 @@ int main(int argc, char** argv) {
         app.add_subcommand("serve", "API, gateway and web client in one process on SQLite");
     add_common_options(*serve, c);
     add_server_options(*serve, c);
+    add_gateway_options(*serve, c);
 
     auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations and exit");
     add_common_options(*migrate, c);

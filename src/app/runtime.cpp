@@ -4,6 +4,7 @@
 #include "auth/jwt.hpp"
 #include "core/metrics.hpp"
 #include "core/random.hpp"
+#include "gateway/gateway.hpp"
 #include "http/server.hpp"
 #include "relay/bus.hpp"
 #include "store/store.hpp"
@@ -64,6 +65,22 @@ std::unique_ptr<store::store> open_store(const config& c) {
     return s;
 }
 
+gateway::gateway_config gateway_config_from(const config& c) {
+    gateway::gateway_config g;
+    g.path = c.socketio_path;
+    if (g.path.empty() || g.path.front() != '/') g.path.insert(g.path.begin(), '/');
+    if (g.path.back() != '/') g.path.push_back('/');
+    g.ping_interval = std::chrono::milliseconds(c.ping_interval_ms);
+    g.ping_timeout = std::chrono::milliseconds(c.ping_timeout_ms);
+    g.max_payload = c.max_payload;
+    g.cors_origins = c.cors_origins;
+    g.max_connections = c.max_connections;
+    g.max_connections_per_ip = c.max_connections_per_ip;
+    g.send_queue_frames = c.send_queue_frames;
+    g.send_queue_bytes = c.send_queue_bytes;
+    return g;
+}
+
 }  // namespace
 
 void finalize(config& c) {
@@ -98,18 +115,16 @@ int run_serve(config c) {
     // Database calls and password hashing run here, never on an I/O thread.
     asio::thread_pool blocking(c.db_pool + 2);
 
-    api::rest_api rest(
-        {*store,
-         *bus,
-         jwt,
-         blocking,
-         metrics,
-         {std::chrono::seconds(c.access_token_ttl_s), std::chrono::seconds(c.refresh_token_ttl_s)},
-         version});
-    http::router routes(metrics);
-    rest.register_routes(routes);
-
     asio::io_context io(static_cast<int>(c.threads));
+    const api::token_policy tokens{std::chrono::seconds(c.access_token_ttl_s),
+                                   std::chrono::seconds(c.refresh_token_ttl_s)};
+    api::rest_api rest({*store, *bus, jwt, blocking, metrics, tokens, version});
+    gateway::gateway socket_gateway(gateway_config_from(c), {io, jwt, *store, blocking, metrics});
+    http::router routes(metrics);
+    socket_gateway.register_routes(routes);
+    rest.register_routes(routes);
+    socket_gateway.attach(*bus);
+
     http::server_config sc;
     sc.listen = http::parse_endpoint(c.listen);
     sc.body_limit = c.body_limit;
@@ -129,6 +144,7 @@ int run_serve(config c) {
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         spdlog::info("signal {} received: draining", sig);
+        socket_gateway.stop();
         server.stop();
         const auto until =
             std::chrono::steady_clock::now() + std::chrono::milliseconds(c.shutdown_grace_ms);

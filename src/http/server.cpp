@@ -146,8 +146,9 @@ asio::awaitable<void> server::state::accept_loop() {
     auto self = shared_from_this();
     while (!stopping) {
         boost::system::error_code ec;
-        tcp::socket socket = co_await acceptor.async_accept(
-            asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
+        auto strand = asio::make_strand(io);  // named: see GCC PR 99576 in http/types.hpp
+        tcp::socket socket =
+            co_await acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             if (stopping || ec == asio::error::operation_aborted) break;
             // Out of descriptors or a reset before accept: keep serving others.
@@ -213,11 +214,13 @@ asio::awaitable<response> server::state::dispatch(request& req, const asio::ip::
     if (m.upgrade && is_websocket_upgrade(req)) {
         taken_over = true;
         stream.expires_never();
-        co_await (*m.upgrade)(std::move(stream), std::move(req), ctx);
+        auto takeover = (*m.upgrade)(stream, req, ctx);
+        co_await std::move(takeover);
         co_return response{};
     }
     try {
-        co_return co_await (*m.target)(ctx);
+        auto handled = (*m.target)(ctx);
+        co_return co_await std::move(handled);
     } catch (const std::exception& e) {
         spdlog::error("unhandled error trace={} {} {}: {}", trace_id,
                       std::string(to_string(req.method())), std::string(req.target()), e.what());
@@ -282,7 +285,8 @@ asio::awaitable<void> server::state::session(tcp::socket socket) {
             const auto method = std::string(to_string(req.method()));
             const auto target = std::string(req.target());
             stream.expires_never();
-            res = co_await dispatch(req, remote, trace_id, stream, taken_over, metrics);
+            auto handled = dispatch(req, remote, trace_id, stream, taken_over, metrics);
+            res = co_await std::move(handled);
             if (taken_over) {
                 std::lock_guard lock(mutex);
                 open.erase(me);

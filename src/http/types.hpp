@@ -44,8 +44,10 @@ struct request_context {
 using handler = std::function<asio::awaitable<response>(request_context&)>;
 
 /// Takes over a connection whose request asked for a WebSocket upgrade on a
-/// mounted path. It owns the stream from then on.
-using upgrade_handler = std::function<asio::awaitable<void>(beast::tcp_stream stream, request req,
+/// mounted path: it moves the stream (and the request) out of the references
+/// and owns them from then on. (References, not values: g++ 12 destroys
+/// by-value temporaries of a co_await full-expression twice, GCC PR 99576.)
+using upgrade_handler = std::function<asio::awaitable<void>(beast::tcp_stream& stream, request& req,
                                                             request_context& ctx)>;
 
 }  // namespace chat::http

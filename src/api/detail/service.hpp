@@ -4,7 +4,7 @@
 
 #include "api/api.hpp"
 #include "api/error.hpp"
-#include "api/offload.hpp"
+#include "core/offload.hpp"
 #include "http/response.hpp"
 #include "relay/event.hpp"
 
@@ -29,7 +29,7 @@ public:
     /// string captures is such a temporary.
     template <class F>
     auto blocking(F f) {
-        return offload(deps.blocking, std::move(f));
+        return core::offload(deps.blocking, std::move(f));
     }
 
     /// Publishes a relay event stamped now. Call only after the commit.

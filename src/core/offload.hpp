@@ -12,7 +12,7 @@
 #include <exception>
 #include <type_traits>
 
-namespace chat::api {
+namespace chat::core {
 
 namespace detail {
 
@@ -74,4 +74,4 @@ auto offload(boost::asio::thread_pool& pool, F f)
         detail::offload_initiation<result, F>{pool}, boost::asio::use_awaitable, std::move(f));
 }
 
-}  // namespace chat::api
+}  // namespace chat::core

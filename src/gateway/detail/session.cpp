@@ -1,0 +1,403 @@
+#include "gateway/detail/session.hpp"
+
+#include "core/offload.hpp"
+#include "core/random.hpp"
+#include "gateway/detail/state.hpp"
+#include "socketio/packet.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace chat::gateway::detail {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t max_channels_per_socket = 1000;
+
+void wake(const std::shared_ptr<asio::steady_timer>& t) {
+    if (t) asio::post(t->get_executor(), [t] { t->cancel(); });
+}
+
+frame_ptr socketio_frame(std::string_view socketio_packet) {
+    std::string packet;
+    packet.reserve(socketio_packet.size() + 1);
+    packet.push_back('4');
+    packet.append(socketio_packet);
+    return make_frame(packet);
+}
+
+}  // namespace
+
+session::session(gateway_state& gw, std::string sid, asio::ip::address remote,
+                 std::optional<std::string> handshake_user, transport_kind transport)
+    : gw_(gw),
+      sid_(std::move(sid)),
+      remote_(remote),
+      strand_(asio::make_strand(gw.deps.io)),
+      heartbeat_(strand_),
+      transport_(transport),
+      handshake_user_(std::move(handshake_user)) {}
+
+bool session::send(const frame_ptr& f) {
+    std::shared_ptr<asio::steady_timer> waiter;
+    bool overflow = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (closed_) return false;
+        overflow = queue_.size() >= gw_.config.send_queue_frames ||
+                   queued_bytes_ + f->bytes.size() > gw_.config.send_queue_bytes;
+        if (!overflow) {
+            queue_.push_back(f);
+            queued_bytes_ += f->bytes.size();
+            waiter = std::exchange(waiter_, nullptr);
+        }
+    }
+    if (overflow) {
+        // A consumer that cannot keep up is disconnected rather than buffered
+        // without bound; it catches up through the API by seq.
+        gw_.metrics.dropped_slow.inc();
+        spdlog::info("gateway: dropping slow consumer sid={} remote={}", sid_, remote_.to_string());
+        close(close_mode::abort, "send queue full");
+        return false;
+    }
+    wake(waiter);
+    return true;
+}
+
+bool session::take(std::vector<frame_ptr>& out, const std::shared_ptr<asio::steady_timer>& waiter) {
+    std::lock_guard lock(mutex_);
+    if (!queue_.empty()) {
+        for (auto& f : queue_) out.push_back(std::move(f));
+        queue_.clear();
+        queued_bytes_ = 0;
+        return true;
+    }
+    if (closed_) return false;
+    if (waiter) waiter_ = waiter;
+    return true;
+}
+
+bool session::closed() const {
+    std::lock_guard lock(mutex_);
+    return closed_;
+}
+
+void session::close(close_mode mode, std::string_view reason) {
+    std::shared_ptr<asio::steady_timer> waiter;
+    std::function<void()> abort;
+    bool was_connected = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (closed_) return;
+        closed_ = true;
+        was_connected = user_.has_value();
+        if (mode == close_mode::abort) {
+            queue_.clear();
+            queued_bytes_ = 0;
+            abort = std::move(abort_transport_);
+        } else {
+            queue_.push_back(gw_.close_frame);
+        }
+        waiter = std::exchange(waiter_, nullptr);
+    }
+    spdlog::debug("gateway: session {} closed: {}", sid_, reason);
+    if (was_connected) gw_.metrics.connected_sockets.dec();
+    wake(waiter);
+    if (abort) abort();
+    asio::post(strand_, [self = shared_from_this()] { self->heartbeat_.cancel(); });
+    gw_.channels.leave_all(this);
+    gw_.forget(*this);
+}
+
+transport_kind session::transport() const {
+    std::lock_guard lock(mutex_);
+    return transport_;
+}
+
+void session::switch_to_websocket(std::function<void()> abort) {
+    std::shared_ptr<asio::steady_timer> stale_poll;
+    {
+        std::lock_guard lock(mutex_);
+        transport_ = transport_kind::websocket;
+        abort_transport_ = std::move(abort);
+        // A poll still registered must not steal frames from the WebSocket.
+        stale_poll = std::exchange(waiter_, nullptr);
+    }
+    wake(stale_poll);
+    gw_.metrics.upgrades.inc();
+}
+
+void session::attach_websocket(std::function<void()> abort) {
+    std::lock_guard lock(mutex_);
+    abort_transport_ = std::move(abort);
+}
+
+bool session::begin_poll() {
+    std::lock_guard lock(mutex_);
+    if (polling_) return false;
+    polling_ = true;
+    return true;
+}
+
+void session::end_poll() {
+    std::lock_guard lock(mutex_);
+    polling_ = false;
+}
+
+// Engine.IO v4 "Heartbeat": the server pings every pingInterval; a pong must
+// come back within pingTimeout or the session is closed. Timer work runs on
+// the session's strand.
+void session::start_heartbeat() {
+    asio::post(strand_, [self = shared_from_this()] {
+        self->schedule_ping(self->gw_.config.ping_interval);
+    });
+}
+
+void session::schedule_ping(std::chrono::milliseconds delay) {
+    heartbeat_.expires_after(delay);
+    heartbeat_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        if (auto self = weak.lock(); self && !ec) self->ping();
+    });
+}
+
+void session::ping() {
+    {
+        std::lock_guard lock(mutex_);
+        if (closed_) return;
+        awaiting_pong_ = true;
+    }
+    send(gw_.ping_frame);
+    heartbeat_.expires_after(pong_wait());
+    heartbeat_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        if (auto self = weak.lock(); self && !ec) self->on_ping_deadline();
+    });
+}
+
+std::chrono::milliseconds session::pong_wait() const {
+    return std::min(gw_.config.ping_timeout, gw_.config.ping_interval);
+}
+
+void session::on_ping_deadline() {
+    bool timed_out = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (closed_) return;
+        timed_out = awaiting_pong_;
+    }
+    if (timed_out) {
+        gw_.metrics.ping_timeouts.inc();
+        close(close_mode::abort, "ping timeout");
+        return;
+    }
+    // The next ping is due pingInterval after the previous one.
+    schedule_ping(gw_.config.ping_interval - pong_wait());
+}
+
+asio::awaitable<void> session::on_packet(engineio::packet p) {
+    using engineio::packet_type;
+    if (p.binary) {
+        // Binary attachments only follow BINARY_EVENT / BINARY_ACK, which we refuse.
+        gw_.metrics.invalid_packets.inc();
+        close(close_mode::abort, "binary packets are not supported");
+        co_return;
+    }
+    switch (p.type) {
+        case packet_type::pong: {
+            std::lock_guard lock(mutex_);
+            awaiting_pong_ = false;
+            co_return;
+        }
+        case packet_type::ping:
+            // v4 clients do not ping outside the upgrade probe; answer anyway.
+            send(make_frame("3" + p.data));
+            co_return;
+        case packet_type::message:
+            co_await on_socketio(p.data);
+            co_return;
+        case packet_type::close:
+            close(close_mode::abort, "client closed");
+            co_return;
+        case packet_type::noop:
+            co_return;
+        case packet_type::open:
+        case packet_type::upgrade:
+            break;  // never valid here; the upgrade packet is handled by the WebSocket transport
+    }
+    gw_.metrics.invalid_packets.inc();
+    close(close_mode::abort, "unexpected Engine.IO packet");
+}
+
+void session::send_event(const json::value& payload, std::optional<std::uint64_t> ack_id) {
+    const auto body = json::serialize(payload);
+    if (ack_id) {
+        send(socketio_frame(socketio::encode_ack(*ack_id, "[" + body + "]")));
+    } else {
+        send(socketio_frame(socketio::encode_event("event.server", body)));
+    }
+}
+
+asio::awaitable<void> session::on_socketio(std::string_view text) {
+    auto parsed = socketio::parse(text);
+    if (!parsed) {
+        gw_.metrics.invalid_packets.inc();
+        spdlog::debug("gateway: invalid Socket.IO packet from {}: {}", remote_.to_string(),
+                      parsed.error().message());
+        close(close_mode::abort, "invalid Socket.IO packet");
+        co_return;
+    }
+    auto& pkt = *parsed;
+    bool connected = false;
+    {
+        std::lock_guard lock(mutex_);
+        connected = user_.has_value();
+    }
+    switch (pkt.type) {
+        case socketio::packet_type::connect: {
+            if (pkt.nsp != "/") {
+                socketio::packet err{socketio::packet_type::connect_error, pkt.nsp, std::nullopt,
+                                     json::object{{"message", "Invalid namespace"}}, 0};
+                send(socketio_frame(socketio::encode(err)));
+                co_return;
+            }
+            if (connected) co_return;  // a repeated CONNECT changes nothing
+            std::optional<std::string> user;
+            if (pkt.data && pkt.data->is_object()) {
+                if (const auto* t = pkt.data->as_object().if_contains("token");
+                    t && t->is_string()) {
+                    user = gw_.verify_token(t->get_string());
+                }
+            }
+            if (!user) user = handshake_user_;
+            if (!user) {
+                gw_.metrics.auth_failures.inc();
+                send(socketio_frame(socketio::encode_connect_error(
+                    "Authentication error: a valid token is required")));
+                close(close_mode::graceful, "authentication failed");
+                co_return;
+            }
+            {
+                std::lock_guard lock(mutex_);
+                user_ = *user;
+            }
+            gw_.metrics.connected_sockets.inc();
+            send(socketio_frame(
+                socketio::encode_connect(core::base64url_encode(core::random_bytes(15)))));
+            co_return;
+        }
+        case socketio::packet_type::disconnect:
+            close(close_mode::abort, "client disconnected");
+            co_return;
+        case socketio::packet_type::event: {
+            if (!connected) break;
+            const auto& args = pkt.data->as_array();
+            if (args[0].as_string() == "event.client") {
+                static const json::value missing;
+                co_await on_join(args.size() > 1 ? args[1] : missing, pkt.id);
+            } else if (pkt.id) {
+                send(socketio_frame(socketio::encode_ack(*pkt.id, "[]")));
+            }
+            co_return;
+        }
+        case socketio::packet_type::ack:
+            co_return;  // we never ask for acks
+        case socketio::packet_type::binary_event:
+        case socketio::packet_type::binary_ack:
+            // Binary payloads are not part of the product's protocol: refuse
+            // the whole socket rather than buffer attachments we would ignore.
+            send(socketio_frame("1"));
+            close(close_mode::graceful, "binary events are not supported");
+            co_return;
+        case socketio::packet_type::connect_error:
+            break;
+    }
+    gw_.metrics.invalid_packets.inc();
+    close(close_mode::abort, "unexpected Socket.IO packet");
+}
+
+// SPEC §2: joins on event.client, answered on event.server (or as the ack).
+asio::awaitable<void> session::on_join(const json::value& request,
+                                       std::optional<std::uint64_t> ack_id) {
+    json::object answer;
+    auto fail = [&](std::string_view code, std::string_view message) {
+        gw_.metrics.joins_refused.inc();
+        answer["msg"] = "connection failure";
+        answer["error"] = json::object{{"code", code}, {"message", message}};
+        send_event(answer, ack_id);
+    };
+    if (!request.is_object()) {
+        fail("invalid_request", "the join request must be a JSON object");
+        co_return;
+    }
+    const auto& req = request.as_object();
+    const auto* type = req.if_contains("type");
+    if (type) answer["type"] = *type;
+    if (!type || !type->is_string()) {
+        fail("invalid_request", "type must be \"chat\", \"person\" or \"all\"");
+        co_return;
+    }
+    std::string user;
+    {
+        std::lock_guard lock(mutex_);
+        user = *user_;
+    }
+    const std::string_view kind = type->get_string();
+    std::string channel;
+    if (kind == "chat") {
+        const auto* room = req.if_contains("roomId");
+        if (room) answer["roomId"] = *room;
+        if (!room || !room->is_string() || !core::is_uuid(room->get_string())) {
+            fail("invalid_request", "roomId must be a room id");
+            co_return;
+        }
+        std::string room_id(room->get_string());
+        for (auto& c : room_id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        bool allowed = false;
+        try {
+            auto& store = gw_.deps.store;
+            auto check = core::offload(gw_.deps.blocking, [&store, room_id, user] {
+                return store.is_participant(room_id, user);
+            });
+            allowed = co_await std::move(check);
+        } catch (const std::exception& e) {
+            spdlog::warn("gateway: participant check failed: {}", e.what());
+            fail("unavailable", "the room cannot be checked right now; retry later");
+            co_return;
+        }
+        if (!allowed) {
+            fail("forbidden", "not a participant of this room");
+            co_return;
+        }
+        channel = room_channel(room_id);
+    } else if (kind == "person") {
+        const auto* target = req.if_contains("userId");
+        if (target) answer["userId"] = *target;
+        if (!target || !target->is_string()) {
+            fail("invalid_request", "userId must be a user id");
+            co_return;
+        }
+        if (target->get_string() != user) {
+            fail("forbidden", "a socket may join only its own person channel");
+            co_return;
+        }
+        channel = person_channel(user);
+    } else if (kind == "all") {
+        channel = all_channel;
+    } else {
+        fail("invalid_request", "type must be \"chat\", \"person\" or \"all\"");
+        co_return;
+    }
+    if (closed()) co_return;
+    if (!gw_.channels.join(channel, shared_from_this(), user, max_channels_per_socket)) {
+        fail("too_many_joins", "this socket has joined too many channels");
+        co_return;
+    }
+    gw_.metrics.joins_ok.inc();
+    answer["msg"] = "connection success";
+    send_event(answer, ack_id);
+}
+
+}  // namespace chat::gateway::detail

@@ -1,0 +1,108 @@
+#pragma once
+// One Engine.IO session (and the Socket.IO socket on it). Transports — a
+// polling request or a WebSocket connection — come and go; the session keeps
+// the outbound queue, the heartbeat and the Socket.IO state.
+//
+// Thread safety: every member function may be called from any thread; state
+// is guarded by one mutex held only for short, non-blocking sections. A
+// transport waits for frames by handing over a timer that send() cancels.
+
+#include "engineio/packet.hpp"
+#include "gateway/detail/frame.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/json/value.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace chat::gateway::detail {
+
+class gateway_state;
+
+enum class transport_kind { polling, websocket };
+enum class close_mode {
+    graceful,  // flush what is queued, then a close packet
+    abort,     // drop the queue and the connection now (dead or slow peer)
+};
+
+class session : public std::enable_shared_from_this<session> {
+public:
+    session(gateway_state& gw, std::string sid, boost::asio::ip::address remote,
+            std::optional<std::string> handshake_user, transport_kind transport);
+
+    const std::string& sid() const noexcept { return sid_; }
+    const boost::asio::ip::address& remote() const noexcept { return remote_; }
+
+    /// Queues a frame. Past the queue limits the session is dropped as a slow
+    /// consumer. False when the frame was not queued.
+    bool send(const frame_ptr& f);
+
+    /// Moves every queued frame into `out`. When there is none and the
+    /// session is open, `waiter` (if given) is cancelled by the next send or
+    /// close. Returns false once the session is closed and nothing is left.
+    bool take(std::vector<frame_ptr>& out,
+              const std::shared_ptr<boost::asio::steady_timer>& waiter);
+
+    /// Closes the session (idempotent): leaves every channel, stops the
+    /// heartbeat, wakes or aborts the transport.
+    void close(close_mode mode, std::string_view reason);
+    bool closed() const;
+
+    /// Handles one packet from the client: heartbeat, upgrade, Socket.IO.
+    /// Protocol violations close the session.
+    boost::asio::awaitable<void> on_packet(engineio::packet p);
+
+    // --- transport bookkeeping ---------------------------------------------
+    transport_kind transport() const;
+    /// Completes the polling → WebSocket upgrade (Engine.IO v4 "Upgrade").
+    /// `abort` closes the WebSocket from any thread.
+    void switch_to_websocket(std::function<void()> abort);
+    /// For a session born on WebSocket.
+    void attach_websocket(std::function<void()> abort);
+    /// One long-polling GET at a time; false if one is already pending.
+    bool begin_poll();
+    void end_poll();
+
+    void start_heartbeat();
+
+private:
+    boost::asio::awaitable<void> on_socketio(std::string_view text);
+    boost::asio::awaitable<void> on_join(const boost::json::value& request,
+                                         std::optional<std::uint64_t> ack_id);
+    void send_event(const boost::json::value& payload, std::optional<std::uint64_t> ack_id);
+    void schedule_ping(std::chrono::milliseconds delay);
+    void ping();
+    void on_ping_deadline();
+    std::chrono::milliseconds pong_wait() const;
+
+    gateway_state& gw_;
+    const std::string sid_;
+    const boost::asio::ip::address remote_;
+    boost::asio::strand<boost::asio::io_context::executor_type> strand_;  // heartbeat timer
+    boost::asio::steady_timer heartbeat_;
+
+    mutable std::mutex mutex_;
+    std::deque<frame_ptr> queue_;
+    std::size_t queued_bytes_ = 0;
+    std::shared_ptr<boost::asio::steady_timer> waiter_;
+    std::function<void()> abort_transport_;
+    transport_kind transport_;
+    bool closed_ = false;
+    bool polling_ = false;
+    bool awaiting_pong_ = false;
+    // Socket.IO state.
+    std::optional<std::string> handshake_user_;  // from the Authorization header
+    std::optional<std::string> user_;            // set once CONNECT is accepted
+};
+
+}  // namespace chat::gateway::detail
