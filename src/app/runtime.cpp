@@ -132,6 +132,9 @@ int run_serve(config c) {
     sc.body_timeout = std::chrono::milliseconds(c.body_timeout_ms);
     sc.idle_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
     sc.access_log = c.access_log;
+    // Signals are caught before the port is announced: a SIGTERM right after
+    // the "listening" line must drain, not kill.
+    asio::signal_set signals(io, SIGINT, SIGTERM);
     http::server server(io, sc, routes);
     const auto bound = server.start();
     // Tests and scripts read the port from this line (it matters with port 0).
@@ -139,7 +142,6 @@ int run_serve(config c) {
                  bound.port());
 
     auto work = asio::make_work_guard(io);
-    asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::steady_timer drain_timer(io);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;

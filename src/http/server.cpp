@@ -17,6 +17,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
 
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <list>
@@ -246,6 +247,7 @@ asio::awaitable<void> server::state::session(tcp::socket socket) {
     bool taken_over = false;
     beast::flat_buffer buffer;
     bool first = true;
+    bool unread_input = false;  // closing with part of a refused body still on the wire
 
     while (!stopping) {
         bhttp::request_parser<bhttp::string_body> parser;
@@ -278,6 +280,10 @@ asio::awaitable<void> server::state::session(tcp::socket socket) {
                 "request body exceeds " + std::to_string(config.body_limit) + " bytes", trace_id,
                 {}, parser.get().version());
             close_after = true;  // the rest of the body is still on the wire
+            unread_input = true;
+            metrics->record(res.result_int(),
+                            std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                                .count());
         } else if (ec) {
             break;
         } else {
@@ -314,6 +320,22 @@ asio::awaitable<void> server::state::session(tcp::socket socket) {
         if (ec || close_after || !res.keep_alive()) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (unread_input) {
+        // Lingering close (RFC 9112 §9.6): the client may still be sending the
+        // body we refused. Closing with unread data would reset the connection,
+        // and a client that is still writing would see EPIPE/ECONNRESET
+        // instead of the 413. Read and discard for a bounded time and amount.
+        constexpr std::size_t linger_bytes = 8 * 1024 * 1024;
+        stream.expires_after(std::chrono::seconds(2));
+        // On the heap: a local array would enlarge every connection's coroutine frame.
+        auto sink = std::make_unique<std::array<char, 16 * 1024>>();
+        for (std::size_t drained = 0; drained < linger_bytes;) {
+            const auto n = co_await stream.async_read_some(
+                asio::buffer(*sink), asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) break;
+            drained += n;
+        }
+    }
     std::lock_guard lock(mutex);
     open.erase(me);
 }

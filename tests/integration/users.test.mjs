@@ -103,6 +103,14 @@ describe('POST /users (sign up)', () => {
       409, 'email_taken');
   });
 
+  test('concurrent sign-ups with one e-mail: exactly one 201, the rest 409', async () => {
+    const email = uniqueEmail('race');
+    const results = await Promise.all(Array.from({ length: 4 }, (_, i) =>
+      anon.post('/users', { email: i % 2 ? email.toUpperCase() : email, nickname: `r${i}`, password: 'abcdefg1' })));
+    assert.deepEqual(results.map((r) => r.status).sort(), [201, 409, 409, 409], results.map((r) => r.text).join('\n'));
+    for (const r of results.filter((x) => x.status === 409)) assertError(r, 409, 'email_taken');
+  });
+
   test('malformed JSON is 400', async () => {
     for (const rawBody of ['{"email": ', '{email: "a@b.test"}', '', 'null', '[]', '"text"', '{"a":1}x']) {
       const res = await anon.request('POST', '/users', { rawBody, contentType: 'application/json' });

@@ -63,6 +63,7 @@ asio::awaitable<http::response> poll(std::shared_ptr<gateway_state> gw, std::sha
     std::string payload;
     for (const auto& f : frames) engineio::append_to_payload(payload, f->packet());
     if (payload.empty()) engineio::append_to_payload(payload, open ? "6" : "1");
+    if (s->closed()) gw->forget(*s);  // this GET delivered the last packets
     co_return text(http::status::ok, std::move(payload), "text/plain; charset=UTF-8", version);
 }
 

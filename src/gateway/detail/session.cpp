@@ -71,8 +71,12 @@ bool session::send(const frame_ptr& f) {
 bool session::take(std::vector<frame_ptr>& out, const std::shared_ptr<asio::steady_timer>& waiter) {
     std::lock_guard lock(mutex_);
     if (!queue_.empty()) {
-        for (auto& f : queue_) out.push_back(std::move(f));
-        queue_.clear();
+        if (out.empty()) {
+            out.swap(queue_);
+        } else {
+            for (auto& f : queue_) out.push_back(std::move(f));
+            queue_.clear();
+        }
         queued_bytes_ = 0;
         return true;
     }
@@ -90,6 +94,7 @@ void session::close(close_mode mode, std::string_view reason) {
     std::shared_ptr<asio::steady_timer> waiter;
     std::function<void()> abort;
     bool was_connected = false;
+    bool await_last_poll = false;
     {
         std::lock_guard lock(mutex_);
         if (closed_) return;
@@ -101,6 +106,9 @@ void session::close(close_mode mode, std::string_view reason) {
             abort = std::move(abort_transport_);
         } else {
             queue_.push_back(gw_.close_frame);
+            // A polling client collects what is queued (a CONNECT_ERROR, say)
+            // with its next GET, so the session must outlive the close.
+            await_last_poll = transport_ == transport_kind::polling;
         }
         waiter = std::exchange(waiter_, nullptr);
     }
@@ -108,9 +116,17 @@ void session::close(close_mode mode, std::string_view reason) {
     if (was_connected) gw_.metrics.connected_sockets.dec();
     wake(waiter);
     if (abort) abort();
-    asio::post(strand_, [self = shared_from_this()] { self->heartbeat_.cancel(); });
     gw_.channels.leave_all(this);
-    gw_.forget(*this);
+    if (!await_last_poll) {
+        asio::post(strand_, [self = shared_from_this()] { self->heartbeat_.cancel(); });
+        gw_.forget(*this);
+        return;
+    }
+    // Forgotten by the GET that drains the queue, or after pingTimeout at the latest.
+    asio::post(strand_, [self = shared_from_this()] {
+        self->heartbeat_.expires_after(self->gw_.config.ping_timeout);
+        self->heartbeat_.async_wait([self](boost::system::error_code) { self->gw_.forget(*self); });
+    });
 }
 
 transport_kind session::transport() const {
@@ -250,6 +266,12 @@ asio::awaitable<void> session::on_socketio(std::string_view text) {
         co_return;
     }
     auto& pkt = *parsed;
+    if (pkt.nsp != "/" && pkt.type != socketio::packet_type::connect) {
+        // Only the main namespace is ever connected (SPEC §2); packets for any
+        // other are not served.
+        gw_.metrics.invalid_packets.inc();
+        co_return;
+    }
     bool connected = false;
     {
         std::lock_guard lock(mutex_);

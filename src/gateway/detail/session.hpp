@@ -17,7 +17,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/json/value.hpp>
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -92,7 +91,7 @@ private:
     boost::asio::steady_timer heartbeat_;
 
     mutable std::mutex mutex_;
-    std::deque<frame_ptr> queue_;
+    std::vector<frame_ptr> queue_;  // not a deque: an idle socket should own no buffer
     std::size_t queued_bytes_ = 0;
     std::shared_ptr<boost::asio::steady_timer> waiter_;
     std::function<void()> abort_transport_;

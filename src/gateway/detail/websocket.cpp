@@ -290,9 +290,12 @@ asio::awaitable<void> upgrade(std::shared_ptr<gateway_state> gw, beast::tcp_stre
         if (!sid) s->close(close_mode::abort, "handshake write failed");
         co_return;
     }
+    // The connection lives on in its own coroutines, so the HTTP session's
+    // frame (parser, buffers, request) is freed now rather than kept for the
+    // lifetime of the socket.
+    auto executor = stream.get_executor();
     auto conn = std::make_shared<ws_connection>(gw, std::move(stream), s, sid.has_value());
-    auto running = ws_connection::run(conn);
-    co_await std::move(running);
+    asio::co_spawn(executor, ws_connection::run(std::move(conn)), asio::detached);
 }
 
 }  // namespace
