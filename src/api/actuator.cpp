@@ -27,11 +27,17 @@ awaitable<http::response> health(service& s, http::request_context& ctx) {
         spdlog::warn("health check: store down: {}", detail);
         db["error"] = "store unreachable";  // details stay in the log
     }
-    const bool up = db_status == "UP";
-    co_return http::json_response(up ? http::status::ok : http::status::service_unavailable,
-                                  json::object{{"status", up ? "UP" : "DOWN"},
-                                               {"components", json::object{{"db", std::move(db)}}}},
-                                  ctx.req.version());
+    bool up = db_status == "UP";
+    json::object components{{"db", std::move(db)}};
+    for (const auto& check : s.deps.health_checks) {
+        const bool ok = check.up();
+        up = up && ok;
+        components[check.name] = json::object{{"status", ok ? "UP" : "DOWN"}};
+    }
+    co_return http::json_response(
+        up ? http::status::ok : http::status::service_unavailable,
+        json::object{{"status", up ? "UP" : "DOWN"}, {"components", std::move(components)}},
+        ctx.req.version());
 }
 
 // Liveness: the process answers; no dependency is consulted.

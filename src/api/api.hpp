@@ -12,14 +12,22 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace chat::api {
 
 struct token_policy {
     std::chrono::seconds access_ttl{15 * 60};
     std::chrono::seconds refresh_ttl{30 * 24 * 3600};
+};
+
+/// A dependency whose state readiness reports beside the store's, e.g. Redis.
+struct health_check {
+    std::string name;
+    std::function<bool()> up;  // cheap, non-blocking, thread safe
 };
 
 /// What the API needs; owned by the composition root and outliving the routes.
@@ -31,6 +39,7 @@ struct dependencies {
     core::registry& metrics;
     token_policy tokens;
     std::string version;
+    std::vector<health_check> health_checks = {};
 };
 
 namespace detail {
@@ -45,8 +54,10 @@ public:
     rest_api(const rest_api&) = delete;
     rest_api& operator=(const rest_api&) = delete;
 
-    /// Adds every API route to `r`.
-    void register_routes(http::router& r);
+    /// Adds the actuator routes (health, info, metrics) to `r`: every role serves them.
+    void register_actuator_routes(http::router& r);
+    /// Adds the REST API's routes (users, tokens, rooms, messages) to `r`.
+    void register_api_routes(http::router& r);
 
 private:
     std::unique_ptr<detail::service> service_;

@@ -129,8 +129,11 @@ rest_api::rest_api(dependencies deps)
 
 rest_api::~rest_api() = default;
 
-void rest_api::register_routes(http::router& r) {
+void rest_api::register_actuator_routes(http::router& r) {
     detail::add_actuator_routes(r, *service_);
+}
+
+void rest_api::register_api_routes(http::router& r) {
     detail::add_user_routes(r, *service_);
     detail::add_token_routes(r, *service_);
     detail::add_room_routes(r, *service_);

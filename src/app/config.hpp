@@ -24,6 +24,9 @@ struct config {
     long idle_timeout_ms = 60'000;
     long shutdown_grace_ms = 10'000;
     bool access_log = true;
+    // Scale-out (SPEC §1): Redis pub/sub between api and gateway nodes.
+    std::string redis_url;  // empty: in-process bus (serve only)
+    std::string relay_channel = "relay";
     // Gateway (SPEC §2).
     std::string socketio_path = "/socket.io/";
     long ping_interval_ms = 25'000;

@@ -66,6 +66,16 @@ void add_server_options(CLI::App& cmd, chat::app::config& c) {
         ->capture_default_str();
 }
 
+void add_relay_options(CLI::App& cmd, chat::app::config& c) {
+    cmd.add_option("--redis", c.redis_url,
+                   "Redis URL redis://[[user]:password@]host[:port] for the relay bus (api and "
+                   "gateway need it)")
+        ->envname("SIMPLE_CHAT_REDIS");
+    cmd.add_option("--relay-channel", c.relay_channel, "Redis pub/sub channel of relay events")
+        ->envname("SIMPLE_CHAT_RELAY_CHANNEL")
+        ->capture_default_str();
+}
+
 void add_gateway_options(CLI::App& cmd, chat::app::config& c) {
     cmd.add_option("--socketio-path", c.socketio_path, "Engine.IO / Socket.IO endpoint path")
         ->envname("SIMPLE_CHAT_SOCKETIO_PATH")
@@ -114,18 +124,28 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     chat::app::config c;
 
-    auto* serve =
-        app.add_subcommand("serve", "API, gateway and web client in one process on SQLite");
-    add_common_options(*serve, c);
-    add_server_options(*serve, c);
+    auto* serve = app.add_subcommand(
+        "serve", "API and gateway in one process (SQLite, in-process bus by default)");
+    auto* api =
+        app.add_subcommand("api", "REST API only; publishes relay events to Redis (scale-out)");
+    auto* gateway =
+        app.add_subcommand("gateway", "Socket.IO gateway only; subscribes to Redis (scale-out)");
+    for (auto* cmd : {serve, api, gateway}) {
+        add_common_options(*cmd, c);
+        add_server_options(*cmd, c);
+        add_relay_options(*cmd, c);
+    }
     add_gateway_options(*serve, c);
+    add_gateway_options(*gateway, c);
 
     auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations and exit");
     add_common_options(*migrate, c);
 
     CLI11_PARSE(app, argc, argv);
     try {
-        if (serve->parsed()) return chat::app::run_serve(c);
+        if (serve->parsed()) return chat::app::run_role(chat::app::role::serve, c);
+        if (api->parsed()) return chat::app::run_role(chat::app::role::api, c);
+        if (gateway->parsed()) return chat::app::run_role(chat::app::role::gateway, c);
         if (migrate->parsed()) return chat::app::run_migrate(c);
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());

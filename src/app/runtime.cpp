@@ -7,6 +7,7 @@
 #include "gateway/gateway.hpp"
 #include "http/server.hpp"
 #include "relay/bus.hpp"
+#include "relay/redis_bus.hpp"
 #include "store/store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -20,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <thread>
 
 namespace chat::app {
@@ -106,11 +108,30 @@ int run_migrate(config c) {
     return 0;
 }
 
-int run_serve(config c) {
+int run_role(role r, config c) {
     finalize(c);
+    const bool with_api = r == role::serve || r == role::api;
+    const bool with_gateway = r == role::serve || r == role::gateway;
+    if (r != role::serve && c.redis_url.empty()) {
+        throw std::runtime_error("the api and gateway roles need --redis (SIMPLE_CHAT_REDIS)");
+    }
     core::registry metrics;
     auto store = open_store(c);
-    auto bus = relay::make_in_process_bus();
+    // The broker seam: in-process for a lone `serve`, Redis between nodes.
+    std::unique_ptr<relay::redis_bus> redis;
+    std::unique_ptr<relay::bus> local_bus;
+    std::vector<api::health_check> checks;
+    if (!c.redis_url.empty()) {
+        relay::redis_config rc;
+        rc.url = c.redis_url;
+        rc.channel = c.relay_channel;
+        redis = relay::make_redis_bus(rc, metrics);
+        checks.push_back({"redis", [bus = redis.get()] { return bus->healthy(); }});
+        spdlog::info("relay bus: Redis channel '{}'", c.relay_channel);
+    } else {
+        local_bus = relay::make_in_process_bus();
+    }
+    relay::bus& bus = redis ? static_cast<relay::bus&>(*redis) : *local_bus;
     const auth::jwt_codec jwt(c.jwt_secret);
     // Database calls and password hashing run here, never on an I/O thread.
     asio::thread_pool blocking(c.db_pool + 2);
@@ -118,12 +139,17 @@ int run_serve(config c) {
     asio::io_context io(static_cast<int>(c.threads));
     const api::token_policy tokens{std::chrono::seconds(c.access_token_ttl_s),
                                    std::chrono::seconds(c.refresh_token_ttl_s)};
-    api::rest_api rest({*store, *bus, jwt, blocking, metrics, tokens, version});
-    gateway::gateway socket_gateway(gateway_config_from(c), {io, jwt, *store, blocking, metrics});
+    api::rest_api rest({*store, bus, jwt, blocking, metrics, tokens, version, std::move(checks)});
+    std::optional<gateway::gateway> socket_gateway;
     http::router routes(metrics);
-    socket_gateway.register_routes(routes);
-    rest.register_routes(routes);
-    socket_gateway.attach(*bus);
+    rest.register_actuator_routes(routes);
+    if (with_gateway) {
+        socket_gateway.emplace(gateway_config_from(c),
+                               gateway::gateway_dependencies{io, jwt, *store, blocking, metrics});
+        socket_gateway->register_routes(routes);
+        socket_gateway->attach(bus);
+    }
+    if (with_api) rest.register_api_routes(routes);
 
     http::server_config sc;
     sc.listen = http::parse_endpoint(c.listen);
@@ -138,34 +164,33 @@ int run_serve(config c) {
     http::server server(io, sc, routes);
     const auto bound = server.start();
     // Tests and scripts read the port from this line (it matters with port 0).
-    spdlog::info("simple-chat {} listening on {}:{}", version, bound.address().to_string(),
-                 bound.port());
+    spdlog::info("simple-chat {} {} listening on {}:{}", version, to_string(r),
+                 bound.address().to_string(), bound.port());
 
     auto work = asio::make_work_guard(io);
     asio::steady_timer drain_timer(io);
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        spdlog::info("signal {} received: draining", sig);
-        socket_gateway.stop();
-        server.stop();
-        const auto until =
-            std::chrono::steady_clock::now() + std::chrono::milliseconds(c.shutdown_grace_ms);
-        // Poll until in-flight requests are done or the grace period ends.
-        auto check = std::make_shared<std::function<void(const boost::system::error_code&)>>();
-        *check = [&, until, check](const boost::system::error_code&) {
-            if (server.connections() == 0 || std::chrono::steady_clock::now() >= until) {
-                if (server.connections() != 0) {
-                    spdlog::warn("grace period over with {} connections open",
-                                 server.connections());
-                }
+    std::chrono::steady_clock::time_point drain_until;
+    // Poll until in-flight requests are done or the grace period ends.
+    std::function<void(const boost::system::error_code&)> drain_step =
+        [&](const boost::system::error_code&) {
+            const auto open = server.connections();
+            if (open == 0 || std::chrono::steady_clock::now() >= drain_until) {
+                if (open != 0) spdlog::warn("grace period over with {} connections open", open);
                 work.reset();
                 io.stop();
                 return;
             }
             drain_timer.expires_after(std::chrono::milliseconds(20));
-            drain_timer.async_wait(*check);
+            drain_timer.async_wait(drain_step);
         };
-        (*check)({});
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        spdlog::info("signal {} received: draining", sig);
+        if (socket_gateway) socket_gateway->stop();
+        server.stop();
+        drain_until =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(c.shutdown_grace_ms);
+        drain_step({});
     });
 
     std::vector<std::thread> threads;
@@ -173,8 +198,21 @@ int run_serve(config c) {
     io.run();
     for (auto& t : threads) t.join();
     blocking.join();
+    if (redis) redis->stop();  // flushes what the last requests published
     spdlog::info("stopped");
     return 0;
+}
+
+const char* to_string(role r) noexcept {
+    switch (r) {
+        case role::serve:
+            return "serve";
+        case role::api:
+            return "api";
+        case role::gateway:
+            return "gateway";
+    }
+    return "?";
 }
 
 }  // namespace chat::app

@@ -10,8 +10,15 @@ namespace chat::app {
 /// Creates the data directory. Throws std::runtime_error with a clear message.
 void finalize(config& c);
 
-/// `simple-chat serve`: returns the process exit code.
-int run_serve(config c);
+enum class role {
+    serve,    // API + gateway in one process (in-process bus unless --redis)
+    api,      // REST only; publishes relay events to Redis
+    gateway,  // Socket.IO only; subscribes to Redis
+};
+const char* to_string(role r) noexcept;
+
+/// Runs one role until SIGINT/SIGTERM; returns the process exit code.
+int run_role(role r, config c);
 
 /// `simple-chat migrate`: applies pending migrations and exits.
 int run_migrate(config c);

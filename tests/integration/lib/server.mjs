@@ -44,13 +44,14 @@ export function randomSecret(length = 48) {
  *   args:   extra command line arguments (appended)
  *   env:    extra environment variables
  *   secret: the JWT secret (default: random, 48 characters)
+ *   role:   the subcommand: serve (default), api or gateway
  * Resolves once the "listening on" line appeared; rejects after 20 s or when
  * the process exits first, with everything it printed.
  */
-export async function startServer({ args = [], env = {}, secret = randomSecret() } = {}) {
+export async function startServer({ args = [], env = {}, secret = randomSecret(), role = 'serve' } = {}) {
   const debug = Boolean(process.env.DEBUG);
   const dataDir = await mkdtemp(join(tmpdir(), 'simple-chat-it-'));
-  const argv = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--jwt-secret', secret];
+  const argv = [role, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--jwt-secret', secret];
   if (!debug) argv.push('--no-access-log');
   argv.push(...args);
 
