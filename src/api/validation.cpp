@@ -67,7 +67,7 @@ std::optional<std::string> body_reader::string(std::string_view name, bool requi
     }
     for (unsigned char c : s) {
         // Control characters other than newline and tab have no place in names or text.
-        if (c < 0x20 && c != '\n' && c != '\t') {
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
             fail(name, "must not contain control characters");
             return std::nullopt;
         }
@@ -156,7 +156,10 @@ bool is_valid_email(std::string_view email) {
     }
     const auto local = email.substr(0, at);
     const auto domain = email.substr(at + 1);
-    if (local.size() > 64) return false;
+    if (local.size() > 64 || local.front() == '.' || local.back() == '.' ||
+        local.find("..") != std::string_view::npos) {
+        return false;
+    }
     const auto dot = domain.find('.');
     if (dot == std::string_view::npos || dot == 0 || domain.back() == '.' ||
         domain.find("..") != std::string_view::npos) {

@@ -65,8 +65,10 @@ router::match_result router::match(verb method, std::string_view path,
                                    std::vector<std::pair<std::string, std::string>>& params) const {
     match_result res;
     for (const auto& m : mounts_) {
-        if (path.starts_with(m.prefix) ||
-            path == std::string_view(m.prefix).substr(0, m.prefix.size() - 1)) {
+        const std::string_view prefix = m.prefix;
+        // "/socket.io/" also answers "/socket.io", as Engine.IO servers do.
+        const bool bare = prefix.ends_with('/') && path == prefix.substr(0, prefix.size() - 1);
+        if (path.starts_with(prefix) || bare) {
             res.result = outcome::matched;
             res.target = &m.h;
             res.upgrade = m.upgrade ? &m.upgrade : nullptr;

@@ -35,6 +35,10 @@ hub::hub(core::registry& metrics)
 bool hub::join(const std::string& channel, const std::shared_ptr<session>& s,
                const std::string& user_id, std::size_t limit) {
     std::lock_guard lock(mutex_);
+    // Checked under the hub's mutex: close() marks the session closed before
+    // leave_all() takes this mutex, so a join racing a close cannot leave a
+    // closed session behind in a channel.
+    if (s->closed()) return false;
     auto& mine = joined_[s.get()];
     if (std::find(mine.begin(), mine.end(), channel) != mine.end()) return true;  // already in
     if (mine.size() >= limit) return false;

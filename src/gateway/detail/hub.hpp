@@ -27,7 +27,7 @@ class hub {
 public:
     explicit hub(core::registry& metrics);
 
-    /// False when the session already is in `limit` channels.
+    /// False when the session is closed or already is in `limit` channels.
     bool join(const std::string& channel, const std::shared_ptr<session>& s,
               const std::string& user_id, std::size_t limit);
     void leave_all(const session* s);
