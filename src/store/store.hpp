@@ -1,8 +1,8 @@
 #pragma once
 // The chat store: users, rooms, participants, messages, refresh tokens and
-// read markers (SPEC §4). One implementation over SOCI serves SQLite now and
-// MariaDB / PostgreSQL later; the dialect only changes the migrations and a
-// few statements.
+// read markers (SPEC §4). One implementation over SOCI serves SQLite,
+// MariaDB and PostgreSQL with the same behaviour; the dialect only changes
+// the migrations and a few statements.
 //
 // Thread safety: every member function may be called concurrently from any
 // thread; each call takes a pooled connection for its duration. All calls
@@ -10,8 +10,12 @@
 // (see api::offload). Times are milliseconds since the Unix epoch (UTC).
 //
 // Errors: `store::conflict` for a uniqueness violation, `store::not_found`
-// where noted, `store::unavailable` when the database cannot be reached or
-// stays locked past the busy timeout; anything else is a bug.
+// where noted, `store::unavailable` when the database cannot be reached, stays
+// locked past the lock timeout (5 s), or lost the connection while committing
+// (the write may or may not have taken effect); anything else is a bug. A
+// server connection that broke is reconnected and the call run again once;
+// a deadlock victim is run again up to three times in all. Callers need not
+// retry beyond that.
 
 #include <cstddef>
 #include <cstdint>
@@ -197,11 +201,21 @@ public:
                                    std::int64_t seq) = 0;
 };
 
-/// Opens the store named by a database URL: `sqlite:<path>` (or
-/// `sqlite://<path>`; the directory must exist). `pool_size` connections are
-/// kept. Throws std::invalid_argument for an unsupported URL (also
-/// `sqlite::memory:`: each pooled connection would see its own database),
-/// unavailable when it cannot connect. Call migrate() before anything else.
+/// Opens the store named by a database URL:
+///   `sqlite:<path>` (or `sqlite://<path>`; the directory must exist),
+///   `mariadb://user:password@host[:port]/database` (or `mysql://`; port 3306),
+///   `postgresql://user:password@host[:port]/database` (or `postgres://`;
+///   port 5432),
+/// with user, password and database percent-decoded. `pool_size` connections
+/// are kept. Throws std::invalid_argument for an unsupported or malformed URL
+/// (also `sqlite::memory:`: each pooled connection would see its own
+/// database), unavailable when it cannot connect. Messages never contain the
+/// password. Call migrate() before anything else.
 std::unique_ptr<store> open(const std::string& database_url, std::size_t pool_size);
+
+/// The database URL as it may be logged: a server URL without its password
+/// (`postgresql://chat@db:5432/chat`), a SQLite URL as given, and
+/// "(unsupported database URL)" for anything open() would refuse.
+std::string loggable_url(const std::string& database_url);
 
 }  // namespace chat::store

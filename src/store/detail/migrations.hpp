@@ -15,5 +15,7 @@ struct migration {
 
 /// Ascending by version.
 std::span<const migration> sqlite_migrations();
+std::span<const migration> mariadb_migrations();
+std::span<const migration> postgresql_migrations();
 
 }  // namespace chat::store::detail

@@ -19,6 +19,16 @@ namespace {
 // some SOCI versions do not normalise the deadline's nanoseconds.
 constexpr int lease_timeout_ms = 15000;
 
+// A deadlock victim is run again up to this many times in all: the other
+// transaction has usually finished by then.
+constexpr int max_attempts = 3;
+
+// Set while a COMMIT is on its way to the server: a connection lost then
+// leaves unknown whether the transaction took effect, so the call must not
+// run again. Per thread, because a call runs on one thread from start to
+// end and calls never nest.
+thread_local bool commit_in_flight = false;
+
 class leased_session {
 public:
     explicit leased_session(soci::connection_pool& pool) : pool_(pool) {
@@ -58,7 +68,9 @@ public:
     write_transaction& operator=(const write_transaction&) = delete;
 
     void commit() {
+        commit_in_flight = true;
         sql_.commit();
+        commit_in_flight = false;
         open_ = false;
     }
 
@@ -77,6 +89,27 @@ std::string lower_ascii(std::string s) {
 std::optional<std::int64_t> opt(std::int64_t value, soci::indicator ind) {
     if (ind == soci::i_null) return std::nullopt;
     return value;
+}
+
+/// Prepares `query` on `st`, whose elements are exchanged already, for one
+/// execution. SOCI's default, a repeatable statement, costs PostgreSQL a
+/// PREPARE and a DEALLOCATE round trip besides the execution.
+void prepare_once(soci::statement& st, const std::string& query) {
+    st.alloc();
+    st.prepare(query, soci::details::st_one_time_query);
+    st.define_and_bind();
+}
+
+/// Runs a statement with the given soci::use elements once; returns the
+/// number of rows it changed (matched, on MariaDB too: SOCI connects with
+/// CLIENT_FOUND_ROWS).
+template <class... Uses>
+long long changed_rows(soci::session& sql, const std::string& query, Uses&&... uses) {
+    soci::statement st(sql);
+    (st.exchange(std::forward<Uses>(uses)), ...);
+    prepare_once(st, query);
+    st.execute(true);
+    return st.get_affected_rows();
 }
 
 // --- row bindings -----------------------------------------------------------
@@ -255,10 +288,12 @@ std::string room_view_query(std::string_view inner_filter_and_order) {
 }
 
 /// The active user's nickname, or nullopt when there is no such user.
-std::optional<std::string> active_nickname(soci::session& sql, const std::string& user_id) {
+/// `lock` is appended to the query (a dialect's for_share, or empty).
+std::optional<std::string> active_nickname(soci::session& sql, const std::string& user_id,
+                                           std::string_view lock = {}) {
     std::string nickname;
-    sql << "SELECT nickname FROM users WHERE id = :id AND deleted_at IS NULL", soci::into(nickname),
-        soci::use(user_id);
+    sql << "SELECT nickname FROM users WHERE id = :id AND deleted_at IS NULL" + std::string(lock),
+        soci::into(nickname), soci::use(user_id);
     if (!sql.got_data()) return std::nullopt;
     return nickname;
 }
@@ -269,10 +304,8 @@ std::optional<user> select_user(soci::session& sql, std::string_view where,
     soci::statement st(sql);
     row.bind(st);
     st.exchange(soci::use(key));
-    st.alloc();
-    st.prepare("SELECT " + std::string(user_row::columns) + " FROM users u WHERE " +
-               std::string(where));
-    st.define_and_bind();
+    prepare_once(st, "SELECT " + std::string(user_row::columns) + " FROM users u WHERE " +
+                         std::string(where));
     if (!st.execute(true)) return std::nullopt;
     return row.get();
 }
@@ -286,13 +319,16 @@ std::vector<std::string> unique_in_order(const std::vector<std::string>& ids,
     return out;
 }
 
-/// Checks every id names an active user, before anything is written.
+/// Checks every id names an active user, before anything is written. The
+/// rows stay share-locked (`lock`) so that a concurrent withdrawal waits for
+/// the caller's transaction and then sees its participant rows.
 std::vector<std::string> nicknames_or_throw(soci::session& sql,
-                                            const std::vector<std::string>& user_ids) {
+                                            const std::vector<std::string>& user_ids,
+                                            std::string_view lock) {
     std::vector<std::string> nicknames;
     nicknames.reserve(user_ids.size());
     for (const auto& id : user_ids) {
-        auto nickname = active_nickname(sql, id);
+        auto nickname = active_nickname(sql, id, lock);
         if (!nickname) throw not_found("unknown user " + id);
         nicknames.push_back(std::move(*nickname));
     }
@@ -313,10 +349,8 @@ std::optional<message> select_message(soci::session& sql, const std::string& roo
     row.bind(st);
     st.exchange(soci::use(room_id));
     st.exchange(soci::use(message_id));
-    st.alloc();
-    st.prepare("SELECT " + std::string(message_row::columns) +
-               " FROM room_message m WHERE m.room_id = :room_id AND m.id = :id");
-    st.define_and_bind();
+    prepare_once(st, "SELECT " + std::string(message_row::columns) +
+                         " FROM room_message m WHERE m.room_id = :room_id AND m.id = :id");
     if (!st.execute(true)) return std::nullopt;
     return row.get();
 }
@@ -327,31 +361,105 @@ int schema_version(soci::session& sql) {
     return version;
 }
 
+/// Holds the dialect's migration lock for its lifetime.
+class migration_lock {
+public:
+    migration_lock(soci::session& sql, const dialect& d) : sql_(sql), d_(d) {
+        if (d_.lock_migrations) d_.lock_migrations(sql_);
+    }
+    ~migration_lock() {
+        if (!d_.unlock_migrations) return;
+        try {
+            d_.unlock_migrations(sql_);
+        } catch (...) {
+            // The server releases it with the connection, which is then
+            // broken anyway.
+        }
+    }
+    migration_lock(const migration_lock&) = delete;
+    migration_lock& operator=(const migration_lock&) = delete;
+
+private:
+    soci::session& sql_;
+    const dialect& d_;
+};
+
 }  // namespace
+
+std::string driver_message(const soci::soci_error& e) {
+    std::string out;
+    bool gap = false;
+    for (const char c : e.get_error_message()) {
+        if (c == '\n' || c == '\r' || c == '\t') {
+            gap = !out.empty();
+            continue;
+        }
+        if (gap) out += out.back() == '.' ? " " : "; ";
+        gap = false;
+        out += c;
+    }
+    return out;
+}
 
 sql_store::sql_store(std::unique_ptr<soci::connection_pool> pool, const dialect& d)
     : pool_(std::move(pool)), dialect_(d) {}
 
 sql_store::~sql_store() = default;
 
+void sql_store::reconnect(soci::session& sql) {
+    sql.reconnect();
+    dialect_.configure(sql);
+}
+
 template <class F>
 auto sql_store::run(F&& f) {
+    // Every call may run `f` again from the start: each builds its result
+    // inside `f`, and every write that is not idempotent happens inside a
+    // write_transaction, which the server rolls back when the call fails
+    // before COMMIT.
     leased_session session(*pool_);
-    try {
-        return f(session.get());
-    } catch (const soci::soci_error& e) {
-        // get_error_message() leaves out the bound values SOCI adds to
-        // what(), which may be password or token hashes.
-        std::string text = "store: " + e.get_error_message();
-        switch (dialect_.classify(e)) {
-            case error_kind::conflict:
-                throw conflict(text);
-            case error_kind::unavailable:
-                throw unavailable(text);
-            case error_kind::other:
-                break;
+    soci::session& sql = session.get();
+    for (int attempt = 1;; ++attempt) {
+        try {
+            // A session whose last reconnect failed has no back end.
+            if (dialect_.reconnects && sql.get_backend() == nullptr) reconnect(sql);
+            commit_in_flight = false;
+            return f(sql);
+        } catch (const soci::soci_error& e) {
+            const std::string text = "store: " + driver_message(e);
+            error_kind kind = dialect_.classify(e);
+            if (kind == error_kind::conflict) throw conflict(text);
+            // Drivers do not always say that the connection broke; asking
+            // costs a round trip, on the error path only.
+            if (dialect_.reconnects && kind != error_kind::connection &&
+                kind != error_kind::retry && !sql.is_connected()) {
+                kind = error_kind::connection;
+            }
+            switch (kind) {
+                case error_kind::connection: {
+                    const bool outcome_unknown = commit_in_flight;
+                    if (!dialect_.reconnects) throw unavailable(text);
+                    try {
+                        reconnect(sql);
+                    } catch (const soci::soci_error& again) {
+                        throw unavailable(text + "; reconnecting failed: " + driver_message(again));
+                    }
+                    // Once: a connection that breaks again means the
+                    // server is in trouble, not that it restarted.
+                    if (attempt == 1 && !outcome_unknown) continue;
+                    throw unavailable(text);
+                }
+                case error_kind::retry:
+                    if (attempt < max_attempts) continue;
+                    throw unavailable(text);
+                case error_kind::unavailable:
+                    throw unavailable(text);
+                case error_kind::conflict:
+                case error_kind::other:
+                    break;
+            }
+            throw std::runtime_error(text);
         }
-        throw std::runtime_error(text);
     }
 }
 
@@ -359,6 +467,9 @@ auto sql_store::run(F&& f) {
 
 int sql_store::migrate() {
     return run([&](soci::session& sql) {
+        // Before the CREATE TABLE too: PostgreSQL fails one of two concurrent
+        // CREATE TABLE IF NOT EXISTS of the same table.
+        migration_lock lock(sql, dialect_);
         sql << "CREATE TABLE IF NOT EXISTS schema_version ("
                " version INTEGER NOT NULL PRIMARY KEY,"
                " name VARCHAR(200) NOT NULL,"
@@ -405,11 +516,15 @@ user sql_store::create_user(const std::string& email, const std::string& nicknam
     u.password_hash = password_hash;
     u.created_at = core::now_ms();
     return run([&](soci::session& sql) {
+        // A transaction for one statement: it makes the call safe to run
+        // again after a lost connection (see run()).
+        write_transaction tx(sql, dialect_);
         const int is_admin = 0;
         sql << "INSERT INTO users (id, email, nickname, password_hash, is_admin, created_at)"
                " VALUES (:id, :email, :nickname, :password_hash, :is_admin, :created_at)",
             soci::use(u.id), soci::use(u.email), soci::use(u.nickname), soci::use(u.password_hash),
             soci::use(is_admin), soci::use(u.created_at);
+        tx.commit();
         return u;
     });
 }
@@ -451,14 +566,31 @@ std::vector<std::string> sql_store::withdraw_user(const std::string& id) {
     return run([&](soci::session& sql) {
         std::vector<std::string> rooms;
         write_transaction tx(sql, dialect_);
-        if (!active_nickname(sql, id)) return rooms;
         const std::int64_t now = core::now_ms();
+        // First, and conditional: of two concurrent withdrawals one changes
+        // the row. Its lock waits for the create_room and add_participants
+        // calls that share-locked the user, so that the rooms read below
+        // include theirs; later ones wait for this commit and then find the
+        // user withdrawn.
+        //
+        // The address is freed for a new sign-up; the hash is cleared because
+        // nothing may log in as a withdrawn user again.
+        const std::string freed_email = "deleted+" + id + "@invalid";
+        if (changed_rows(sql,
+                         "UPDATE users SET deleted_at = :now, email = :email, password_hash = ''"
+                         " WHERE id = :id AND deleted_at IS NULL",
+                         soci::use(now), soci::use(freed_email), soci::use(id)) != 1) {
+            return rooms;
+        }
         {
             std::string room_id;
-            soci::statement st = (sql.prepare << "SELECT room_id FROM room_participant"
-                                                 " WHERE user_id = :user_id AND left_at IS NULL"
-                                                 " ORDER BY joined_at, room_id",
-                                  soci::into(room_id), soci::use(id));
+            soci::statement st(sql);
+            st.exchange(soci::into(room_id));
+            st.exchange(soci::use(id));
+            prepare_once(st,
+                         "SELECT room_id FROM room_participant"
+                         " WHERE user_id = :user_id AND left_at IS NULL"
+                         " ORDER BY joined_at, room_id");
             st.execute();
             while (st.fetch()) rooms.push_back(room_id);
         }
@@ -468,12 +600,6 @@ std::vector<std::string> sql_store::withdraw_user(const std::string& id) {
         sql << "UPDATE refresh_token SET revoked_at = :now"
                " WHERE user_id = :user_id AND revoked_at IS NULL",
             soci::use(now), soci::use(id);
-        // The address is freed for a new sign-up; the hash is cleared because
-        // nothing may log in as a withdrawn user again.
-        const std::string freed_email = "deleted+" + id + "@invalid";
-        sql << "UPDATE users SET deleted_at = :now, email = :email, password_hash = ''"
-               " WHERE id = :id",
-            soci::use(now), soci::use(freed_email), soci::use(id);
         tx.commit();
         return rooms;
     });
@@ -508,7 +634,12 @@ void insert_token(soci::session& sql, const refresh_token& t) {
 }  // namespace
 
 void sql_store::insert_refresh_token(const refresh_token& token) {
-    run([&](soci::session& sql) { insert_token(sql, token); });
+    run([&](soci::session& sql) {
+        // Safe to run again after a lost connection (see run()).
+        write_transaction tx(sql, dialect_);
+        insert_token(sql, token);
+        tx.commit();
+    });
 }
 
 std::optional<refresh_token> sql_store::find_refresh_token(const std::string& token_hash) {
@@ -517,10 +648,8 @@ std::optional<refresh_token> sql_store::find_refresh_token(const std::string& to
         soci::statement st(sql);
         row.bind(st);
         st.exchange(soci::use(token_hash));
-        st.alloc();
-        st.prepare("SELECT " + std::string(refresh_token_row::columns) +
-                   " FROM refresh_token t WHERE t.token_hash = :token_hash");
-        st.define_and_bind();
+        prepare_once(st, "SELECT " + std::string(refresh_token_row::columns) +
+                             " FROM refresh_token t WHERE t.token_hash = :token_hash");
         if (!st.execute(true)) return std::nullopt;
         return row.get();
     });
@@ -532,12 +661,12 @@ bool sql_store::rotate_refresh_token(const std::string& old_id, const refresh_to
         const std::int64_t now = core::now_ms();
         // The condition in the UPDATE is the check: of two concurrent
         // rotations of one token exactly one changes the row.
-        soci::statement st =
-            (sql.prepare << "UPDATE refresh_token SET used_at = :now"
-                            " WHERE id = :id AND used_at IS NULL AND revoked_at IS NULL",
-             soci::use(now), soci::use(old_id));
-        st.execute(true);
-        if (st.get_affected_rows() != 1) return false;
+        if (changed_rows(sql,
+                         "UPDATE refresh_token SET used_at = :now"
+                         " WHERE id = :id AND used_at IS NULL AND revoked_at IS NULL",
+                         soci::use(now), soci::use(old_id)) != 1) {
+            return false;
+        }
         insert_token(sql, next);
         tx.commit();
         return true;
@@ -560,8 +689,10 @@ room sql_store::create_room(const std::string& creator_id, const std::optional<s
     const auto others = unique_in_order(participant_ids, creator_id);
     return run([&](soci::session& sql) {
         write_transaction tx(sql, dialect_);
-        if (!active_nickname(sql, creator_id)) throw not_found("unknown user " + creator_id);
-        nicknames_or_throw(sql, others);
+        if (!active_nickname(sql, creator_id, dialect_.for_share)) {
+            throw not_found("unknown user " + creator_id);
+        }
+        nicknames_or_throw(sql, others, dialect_.for_share);
 
         room r;
         r.id = core::uuid_v4();
@@ -613,9 +744,7 @@ std::vector<room_view> sql_store::list_rooms(const std::string& user_id,
         }
         filter += "ORDER BY r.last_activity_at DESC, r.id DESC LIMIT :limit";
         st.exchange(soci::use(limit));
-        st.alloc();
-        st.prepare(room_view_query(filter));
-        st.define_and_bind();
+        prepare_once(st, room_view_query(filter));
         st.execute();
         while (st.fetch()) out.push_back(row.get());
         return out;
@@ -630,9 +759,7 @@ std::optional<room_view> sql_store::get_room(const std::string& room_id,
         row.bind(st);
         st.exchange(soci::use(room_id));
         st.exchange(soci::use(user_id));
-        st.alloc();
-        st.prepare(room_view_query("AND p.room_id = :room_id AND p.user_id = :user_id"));
-        st.define_and_bind();
+        prepare_once(st, room_view_query("AND p.room_id = :room_id AND p.user_id = :user_id"));
         if (!st.execute(true)) return std::nullopt;
         return row.get();
     });
@@ -664,17 +791,15 @@ std::vector<participant> sql_store::list_participants(const std::string& room_id
         soci::statement st(sql);
         row.bind(st);
         st.exchange(soci::use(room_id));
-        st.alloc();
         // Participants created together share joined_at: the creator first,
         // then a stable order.
-        st.prepare("SELECT " + std::string(participant_row::columns) +
-                   " FROM room_participant p"
-                   " JOIN room r ON r.id = p.room_id"
-                   " JOIN users u ON u.id = p.user_id"
-                   " WHERE p.room_id = :room_id AND p.left_at IS NULL"
-                   " ORDER BY p.joined_at,"
-                   " CASE WHEN p.user_id = r.created_by THEN 0 ELSE 1 END, p.id");
-        st.define_and_bind();
+        prepare_once(st, "SELECT " + std::string(participant_row::columns) +
+                             " FROM room_participant p"
+                             " JOIN room r ON r.id = p.room_id"
+                             " JOIN users u ON u.id = p.user_id"
+                             " WHERE p.room_id = :room_id AND p.left_at IS NULL"
+                             " ORDER BY p.joined_at,"
+                             " CASE WHEN p.user_id = r.created_by THEN 0 ELSE 1 END, p.id");
         st.execute();
         while (st.fetch()) out.push_back(row.get());
         return out;
@@ -687,10 +812,13 @@ std::vector<participant> sql_store::add_participants(const std::string& room_id,
     return run([&](soci::session& sql) {
         std::vector<participant> added;
         write_transaction tx(sql, dialect_);
+        // Locking the room serialises membership changes of one room, so that
+        // two invitations of the same user do not both insert a row.
         int one = 0;
-        sql << "SELECT 1 FROM room WHERE id = :id", soci::into(one), soci::use(room_id);
+        sql << "SELECT 1 FROM room WHERE id = :id" + std::string(dialect_.for_update),
+            soci::into(one), soci::use(room_id);
         if (!sql.got_data()) throw not_found("unknown room " + room_id);
-        const auto nicknames = nicknames_or_throw(sql, wanted);
+        const auto nicknames = nicknames_or_throw(sql, wanted, dialect_.for_share);
 
         const std::int64_t now = core::now_ms();
         for (std::size_t i = 0; i < wanted.size(); ++i) {
@@ -727,13 +855,16 @@ std::vector<participant> sql_store::add_participants(const std::string& room_id,
 
 bool sql_store::remove_participant(const std::string& room_id, const std::string& user_id) {
     return run([&](soci::session& sql) {
+        // Safe to run again after a lost connection (see run()).
+        write_transaction tx(sql, dialect_);
         const std::int64_t now = core::now_ms();
-        soci::statement st =
-            (sql.prepare << "UPDATE room_participant SET left_at = :now"
-                            " WHERE room_id = :room_id AND user_id = :user_id AND left_at IS NULL",
-             soci::use(now), soci::use(room_id), soci::use(user_id));
-        st.execute(true);
-        return st.get_affected_rows() > 0;
+        const bool removed =
+            changed_rows(sql,
+                         "UPDATE room_participant SET left_at = :now"
+                         " WHERE room_id = :room_id AND user_id = :user_id AND left_at IS NULL",
+                         soci::use(now), soci::use(room_id), soci::use(user_id)) > 0;
+        tx.commit();
+        return removed;
     });
 }
 
@@ -742,8 +873,10 @@ bool sql_store::remove_participant(const std::string& room_id, const std::string
 message sql_store::post_message(const std::string& room_id, const std::string& sender_id,
                                 const std::string& text) {
     return run([&](soci::session& sql) {
-        // The write lock is held from BEGIN, so no other writer can take the
-        // same seq between the increment and the insert: seqs are gapless.
+        // SQLite holds the write lock from BEGIN; the servers lock the room
+        // row with the increment below until commit. Either way no other
+        // writer can take the same seq between the increment and the
+        // insert, and a rollback returns it: seqs are gapless.
         write_transaction tx(sql, dialect_);
         std::string participant_id;
         sql << "SELECT id FROM room_participant"
@@ -767,9 +900,15 @@ message sql_store::post_message(const std::string& room_id, const std::string& s
                " :has_thread)",
             soci::use(m.id), soci::use(room_id), soci::use(participant_id), soci::use(sender_id),
             soci::use(m.seq), soci::use(m.text), soci::use(m.created_at), soci::use(has_thread);
-        // Authors have read their own message; nothing newer exists yet.
-        sql << "UPDATE room_participant SET last_read_seq = :seq WHERE id = :id", soci::use(m.seq),
-            soci::use(participant_id);
+        // Authors have read their own message; nothing newer exists yet. The
+        // condition re-checks membership on the latest row: the servers let a
+        // concurrent leave commit after the check at the top.
+        if (changed_rows(sql,
+                         "UPDATE room_participant SET last_read_seq = :seq"
+                         " WHERE id = :id AND left_at IS NULL",
+                         soci::use(m.seq), soci::use(participant_id)) != 1) {
+            throw not_found("not a participant of room " + room_id);
+        }
         tx.commit();
         return m;
     });
@@ -802,9 +941,7 @@ std::vector<message> sql_store::list_messages(const std::string& room_id,
         q += newest_first ? " ORDER BY m.seq DESC" : " ORDER BY m.seq ASC";
         q += " LIMIT :limit";
         st.exchange(soci::use(limit));
-        st.alloc();
-        st.prepare(q);
-        st.define_and_bind();
+        prepare_once(st, q);
         st.execute();
         while (st.fetch()) out.push_back(row.get());
         if (newest_first) std::reverse(out.begin(), out.end());
@@ -829,8 +966,17 @@ delete_result sql_store::delete_message(const std::string& room_id, const std::s
             return delete_result::already_deleted;
         }
         const std::int64_t now = core::now_ms();
-        sql << "UPDATE room_message SET text = '', deleted_at = :now WHERE id = :id",
-            soci::use(now), soci::use(message_id);
+        // Conditional: of two concurrent deletions one changes the row, the
+        // other reports it already deleted, as it would one after the other.
+        if (changed_rows(sql,
+                         "UPDATE room_message SET text = '', deleted_at = :now"
+                         " WHERE id = :id AND deleted_at IS NULL",
+                         soci::use(now), soci::use(message_id)) != 1) {
+            m = select_message(sql, room_id, message_id);
+            if (!m) return delete_result::not_found;
+            if (out) *out = std::move(*m);
+            return delete_result::already_deleted;
+        }
         tx.commit();
         m->text.clear();
         m->deleted_at = now;

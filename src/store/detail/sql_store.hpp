@@ -1,7 +1,7 @@
 #pragma once
 // The store over SOCI, for any dialect. Each call leases a session from the
-// pool for its duration; writes that span statements run in one transaction
-// opened with the dialect's `begin_write`.
+// pool for its duration; writes that span statements, and writes that are not
+// idempotent, run in one transaction opened with the dialect's `begin_write`.
 
 #include "store/detail/dialect.hpp"
 #include "store/store.hpp"
@@ -66,9 +66,14 @@ public:
 
 private:
     /// Runs `f` with a leased session, translating driver errors into the
-    /// store's exceptions.
+    /// store's exceptions. Runs `f` again, from the start, after a deadlock
+    /// (up to three times in all) and, once, after reconnecting a broken
+    /// session, unless the connection broke during COMMIT (the outcome is
+    /// then unknown and the call reports `unavailable`).
     template <class F>
     auto run(F&& f);
+    /// Reconnects a broken session and applies the dialect's settings.
+    void reconnect(soci::session& sql);
 
     std::unique_ptr<soci::connection_pool> pool_;
     const dialect& dialect_;

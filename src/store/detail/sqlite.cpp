@@ -42,16 +42,6 @@ error_kind classify_sqlite(const soci::soci_error& e) {
     return error_kind::other;
 }
 
-const dialect sqlite_dialect{
-    .name = "sqlite",
-    // IMMEDIATE takes the write lock at BEGIN (waiting up to the busy
-    // timeout); a deferred transaction that reads and then writes could fail
-    // at once with SQLITE_BUSY when another writer got in between.
-    .begin_write = "BEGIN IMMEDIATE",
-    .migrations = sqlite_migrations(),
-    .classify = &classify_sqlite,
-};
-
 void configure(soci::session& sql) {
     // busy_timeout first: switching to WAL may itself wait for a lock.
     sql << "PRAGMA busy_timeout = " + std::to_string(sqlite_busy_timeout_ms);
@@ -66,6 +56,24 @@ void configure(soci::session& sql) {
     // would sync on every commit.
     sql << "PRAGMA synchronous = NORMAL";
 }
+
+const dialect sqlite_dialect{
+    .name = "sqlite",
+    // IMMEDIATE takes the write lock at BEGIN (waiting up to the busy
+    // timeout); a deferred transaction that reads and then writes could fail
+    // at once with SQLITE_BUSY when another writer got in between.
+    .begin_write = "BEGIN IMMEDIATE",
+    // One writer at a time already: nothing to lock row by row.
+    .for_update = "",
+    .for_share = "",
+    .migrations = sqlite_migrations(),
+    .classify = &classify_sqlite,
+    .configure = &configure,
+    // A file does not go away like a server connection.
+    .reconnects = false,
+    .lock_migrations = nullptr,
+    .unlock_migrations = nullptr,
+};
 
 }  // namespace
 
@@ -90,7 +98,7 @@ std::unique_ptr<store> open_sqlite(const std::string& path, std::size_t pool_siz
             configure(sql);
         } catch (const soci::soci_error& e) {
             throw unavailable("store: cannot open SQLite database " + path + ": " +
-                              e.get_error_message());
+                              driver_message(e));
         }
     }
     return std::make_unique<sql_store>(std::move(pool), sqlite_dialect);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace chat::store::detail {
 namespace {
 
@@ -29,14 +31,39 @@ TEST(SqlScript, DropsCommentOnlyChunks) {
 }
 
 TEST(Migrations, EmbeddedInOrder) {
-    const auto list = sqlite_migrations();
-    ASSERT_FALSE(list.empty());
-    for (std::size_t i = 0; i < list.size(); ++i) {
-        EXPECT_EQ(list[i].version, static_cast<int>(i + 1));
-        EXPECT_FALSE(list[i].name.empty());
-        EXPECT_FALSE(split_sql_script(list[i].sql).empty());
+    for (const auto& list : {sqlite_migrations(), mariadb_migrations(), postgresql_migrations()}) {
+        ASSERT_FALSE(list.empty());
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            EXPECT_EQ(list[i].version, static_cast<int>(i + 1));
+            EXPECT_FALSE(list[i].name.empty());
+            EXPECT_FALSE(split_sql_script(list[i].sql).empty());
+        }
+        EXPECT_EQ(list[0].name, "init");
     }
-    EXPECT_EQ(list[0].name, "init");
+}
+
+TEST(Migrations, DialectsStayInStep) {
+    // Each schema version means the same tables everywhere.
+    const auto sqlite = sqlite_migrations();
+    for (const auto& list : {mariadb_migrations(), postgresql_migrations()}) {
+        ASSERT_EQ(list.size(), sqlite.size());
+        for (std::size_t i = 0; i < list.size(); ++i) EXPECT_EQ(list[i].name, sqlite[i].name);
+    }
+}
+
+TEST(Migrations, ServerStatementsSurviveSociParameterParsing) {
+    // SOCI's MySQL and PostgreSQL back ends scan statements for :name
+    // parameters and quotes, comments included; a colon there cut a
+    // statement short, and a stray apostrophe would hide what follows.
+    for (const auto& list : {mariadb_migrations(), postgresql_migrations()}) {
+        for (const auto& m : list) {
+            for (const auto& statement : split_sql_script(m.sql)) {
+                EXPECT_EQ(statement.find(':'), std::string::npos) << m.name << ": " << statement;
+                EXPECT_EQ(std::count(statement.begin(), statement.end(), '\'') % 2, 0)
+                    << m.name << ": " << statement;
+            }
+        }
+    }
 }
 
 }  // namespace
