@@ -51,7 +51,9 @@ private:
 /// the pooled session outside any transaction.
 class write_transaction {
 public:
-    write_transaction(soci::session& sql, const dialect& d) : sql_(sql) {
+    write_transaction(soci::session& sql, const dialect& d, writer_gate& gate)
+        : sql_(sql), dialect_(d), gate_(gate) {
+        if (d.serialize_writers) lock_ = std::unique_lock(gate.mutex);
         sql_ << std::string(d.begin_write);
     }
     ~write_transaction() {
@@ -72,10 +74,21 @@ public:
         sql_.commit();
         commit_in_flight = false;
         open_ = false;
+        if (lock_.owns_lock() && dialect_.checkpoint_every != 0 &&
+            ++gate_.commits % dialect_.checkpoint_every == 0) {
+            try {
+                sql_ << std::string(dialect_.checkpoint);
+            } catch (const soci::soci_error&) {
+                // Readers outlasted the busy timeout: the next round retries.
+            }
+        }
     }
 
 private:
     soci::session& sql_;
+    const dialect& dialect_;
+    writer_gate& gate_;
+    std::unique_lock<std::mutex> lock_;
     bool open_ = true;
 };
 
@@ -483,7 +496,7 @@ int sql_store::migrate() {
         }
         for (const auto& m : dialect_.migrations) {
             if (m.version <= found) continue;
-            write_transaction tx(sql, dialect_);
+            write_transaction tx(sql, dialect_, gate_);
             // Another process may have applied it while we waited for the lock.
             if (schema_version(sql) >= m.version) continue;
             for (const auto& statement : split_sql_script(m.sql)) sql << statement;
@@ -518,7 +531,7 @@ user sql_store::create_user(const std::string& email, const std::string& nicknam
     return run([&](soci::session& sql) {
         // A transaction for one statement: it makes the call safe to run
         // again after a lost connection (see run()).
-        write_transaction tx(sql, dialect_);
+        write_transaction tx(sql, dialect_, gate_);
         const int is_admin = 0;
         sql << "INSERT INTO users (id, email, nickname, password_hash, is_admin, created_at)"
                " VALUES (:id, :email, :nickname, :password_hash, :is_admin, :created_at)",
@@ -551,7 +564,7 @@ std::optional<user> sql_store::update_user(const std::string& id,
         const std::string hash_value = password_hash.value_or("");
         soci::indicator nickname_ind = nickname ? soci::i_ok : soci::i_null;
         soci::indicator hash_ind = password_hash ? soci::i_ok : soci::i_null;
-        write_transaction tx(sql, dialect_);
+        write_transaction tx(sql, dialect_, gate_);
         sql << "UPDATE users SET nickname = COALESCE(:nickname, nickname),"
                " password_hash = COALESCE(:password_hash, password_hash)"
                " WHERE id = :id AND deleted_at IS NULL",
@@ -565,7 +578,7 @@ std::optional<user> sql_store::update_user(const std::string& id,
 std::vector<std::string> sql_store::withdraw_user(const std::string& id) {
     return run([&](soci::session& sql) {
         std::vector<std::string> rooms;
-        write_transaction tx(sql, dialect_);
+        write_transaction tx(sql, dialect_, gate_);
         const std::int64_t now = core::now_ms();
         // First, and conditional: of two concurrent withdrawals one changes
         // the row. Its lock waits for the create_room and add_participants
@@ -636,7 +649,7 @@ void insert_token(soci::session& sql, const refresh_token& t) {
 void sql_store::insert_refresh_token(const refresh_token& token) {
     run([&](soci::session& sql) {
         // Safe to run again after a lost connection (see run()).
-        write_transaction tx(sql, dialect_);
+        write_transaction tx(sql, dialect_, gate_);
         insert_token(sql, token);
         tx.commit();
     });
@@ -657,7 +670,7 @@ std::optional<refresh_token> sql_store::find_refresh_token(const std::string& to
 
 bool sql_store::rotate_refresh_token(const std::string& old_id, const refresh_token& next) {
     return run([&](soci::session& sql) {
-        write_transaction tx(sql, dialect_);
+        write_transaction tx(sql, dialect_, gate_);
         const std::int64_t now = core::now_ms();
         // The condition in the UPDATE is the check: of two concurrent
         // rotations of one token exactly one changes the row.
@@ -688,7 +701,7 @@ room sql_store::create_room(const std::string& creator_id, const std::optional<s
                             const std::vector<std::string>& participant_ids) {
     const auto others = unique_in_order(participant_ids, creator_id);
     return run([&](soci::session& sql) {
-        write_transaction tx(sql, dialect_);
+        write_transaction tx(sql, dialect_, gate_);
         if (!active_nickname(sql, creator_id, dialect_.for_share)) {
             throw not_found("unknown user " + creator_id);
         }
@@ -811,7 +824,7 @@ std::vector<participant> sql_store::add_participants(const std::string& room_id,
     const auto wanted = unique_in_order(user_ids, std::string());
     return run([&](soci::session& sql) {
         std::vector<participant> added;
-        write_transaction tx(sql, dialect_);
+        write_transaction tx(sql, dialect_, gate_);
         // Locking the room serialises membership changes of one room, so that
         // two invitations of the same user do not both insert a row.
         int one = 0;
@@ -856,7 +869,7 @@ std::vector<participant> sql_store::add_participants(const std::string& room_id,
 bool sql_store::remove_participant(const std::string& room_id, const std::string& user_id) {
     return run([&](soci::session& sql) {
         // Safe to run again after a lost connection (see run()).
-        write_transaction tx(sql, dialect_);
+        write_transaction tx(sql, dialect_, gate_);
         const std::int64_t now = core::now_ms();
         const bool removed =
             changed_rows(sql,
@@ -877,7 +890,7 @@ message sql_store::post_message(const std::string& room_id, const std::string& s
         // row with the increment below until commit. Either way no other
         // writer can take the same seq between the increment and the
         // insert, and a rollback returns it: seqs are gapless.
-        write_transaction tx(sql, dialect_);
+        write_transaction tx(sql, dialect_, gate_);
         std::string participant_id;
         sql << "SELECT id FROM room_participant"
                " WHERE room_id = :room_id AND user_id = :user_id AND left_at IS NULL",
@@ -957,7 +970,7 @@ std::optional<message> sql_store::get_message(const std::string& room_id,
 delete_result sql_store::delete_message(const std::string& room_id, const std::string& message_id,
                                         const std::string& user_id, message* out) {
     return run([&](soci::session& sql) {
-        write_transaction tx(sql, dialect_);
+        write_transaction tx(sql, dialect_, gate_);
         auto m = select_message(sql, room_id, message_id);
         if (!m) return delete_result::not_found;
         if (m->sender_id != user_id) return delete_result::not_sender;

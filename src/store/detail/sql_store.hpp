@@ -6,7 +6,9 @@
 #include "store/detail/dialect.hpp"
 #include "store/store.hpp"
 
+#include <cstdint>
 #include <memory>
+#include <mutex>
 
 namespace soci {
 class connection_pool;
@@ -14,6 +16,12 @@ class session;
 }  // namespace soci
 
 namespace chat::store::detail {
+
+/// Serialises this process's writers where the dialect asks for it.
+struct writer_gate {
+    std::mutex mutex;
+    std::uint64_t commits = 0;  // guarded by mutex
+};
 
 class sql_store final : public store {
 public:
@@ -77,6 +85,7 @@ private:
 
     std::unique_ptr<soci::connection_pool> pool_;
     const dialect& dialect_;
+    writer_gate gate_;
 };
 
 }  // namespace chat::store::detail

@@ -55,6 +55,8 @@ void configure(soci::session& sql) {
     // Durable at checkpoints and safe against corruption in WAL mode; FULL
     // would sync on every commit.
     sql << "PRAGMA synchronous = NORMAL";
+    // Once reset, the WAL file is truncated back to this size.
+    sql << "PRAGMA journal_size_limit = 67108864";
 }
 
 const dialect sqlite_dialect{
@@ -73,6 +75,11 @@ const dialect sqlite_dialect{
     .reconnects = false,
     .lock_migrations = nullptr,
     .unlock_migrations = nullptr,
+    .serialize_writers = true,
+    // RESTART waits (busy handler) for readers to leave the WAL, so the next
+    // writer starts it over from the beginning.
+    .checkpoint = "PRAGMA wal_checkpoint(RESTART)",
+    .checkpoint_every = 1000,
 };
 
 }  // namespace
