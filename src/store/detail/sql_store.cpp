@@ -6,6 +6,10 @@
 
 #include <soci/soci.h>
 
+#include <chrono>
+#include <random>
+#include <thread>
+
 #include <algorithm>
 #include <cctype>
 #include <string_view>
@@ -19,15 +23,22 @@ namespace {
 // some SOCI versions do not normalise the deadline's nanoseconds.
 constexpr int lease_timeout_ms = 15000;
 
-// A deadlock victim is run again up to this many times in all: the other
-// transaction has usually finished by then.
-constexpr int max_attempts = 3;
+// A deadlock victim is run again up to this many times in all, after a short
+// random pause that grows with each attempt, so that the same transactions do
+// not collide again in lockstep: the other one has usually finished by then.
+constexpr int max_attempts = 6;
 
 // Set while a COMMIT is on its way to the server: a connection lost then
 // leaves unknown whether the transaction took effect, so the call must not
 // run again. Per thread, because a call runs on one thread from start to
 // end and calls never nest.
 thread_local bool commit_in_flight = false;
+
+// Jitter for deadlock retries; per thread, so no lock is shared.
+unsigned jitter_below(unsigned bound) {
+    thread_local std::minstd_rand engine{std::random_device{}()};
+    return static_cast<unsigned>(engine() % bound);
+}
 
 class leased_session {
 public:
@@ -463,7 +474,11 @@ auto sql_store::run(F&& f) {
                     throw unavailable(text);
                 }
                 case error_kind::retry:
-                    if (attempt < max_attempts) continue;
+                    if (attempt < max_attempts) {
+                        std::this_thread::sleep_for(
+                            std::chrono::microseconds((500 + jitter_below(1500)) * attempt));
+                        continue;
+                    }
                     throw unavailable(text);
                 case error_kind::unavailable:
                     throw unavailable(text);

@@ -24,6 +24,21 @@ const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 const LISTENING = /listening on 127\.0\.0\.1:(\d+)/;
 
+/**
+ * SIMPLE_CHAT_IT_BACKEND=mariadb|postgresql runs the suite against that
+ * server (its URL from SIMPLE_CHAT_TEST_MARIADB_URL / _POSTGRES_URL, which the
+ * test command exports); unset or sqlite: each server's own SQLite file.
+ */
+export function backendDatabase() {
+  const backend = process.env.SIMPLE_CHAT_IT_BACKEND ?? 'sqlite';
+  if (backend === 'sqlite') return null;
+  const variable = { mariadb: 'SIMPLE_CHAT_TEST_MARIADB_URL', postgresql: 'SIMPLE_CHAT_TEST_POSTGRES_URL' }[backend];
+  if (!variable) throw new Error(`unknown SIMPLE_CHAT_IT_BACKEND ${backend}`);
+  const url = process.env[variable];
+  if (!url) throw new Error(`${variable} is not set: start the servers with scripts/db-servers (scripts/test does)`);
+  return url;
+}
+
 /** The server binary; a clear failure when the variable is missing. */
 export function serverBinary() {
   const bin = process.env.SIMPLE_CHAT_BIN;
@@ -53,6 +68,8 @@ export async function startServer({ args = [], env = {}, secret = randomSecret()
   const dataDir = await mkdtemp(join(tmpdir(), 'simple-chat-it-'));
   const argv = [role, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--jwt-secret', secret];
   if (!debug) argv.push('--no-access-log');
+  const database = backendDatabase();
+  if (database && !args.includes('--database')) argv.push('--database', database);
   argv.push(...args);
 
   const child = spawn(serverBinary(), argv, {
