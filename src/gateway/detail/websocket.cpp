@@ -40,9 +40,9 @@ public:
     ws_connection(std::shared_ptr<gateway_state> gw, beast::tcp_stream stream,
                   std::shared_ptr<session> s, bool upgrading)
         : gw_(std::move(gw)),
-          stream_(std::move(stream)),
+          socket_(stream.release_socket()),
           session_(std::move(s)),
-          wake_(std::make_shared<asio::steady_timer>(stream_.get_executor())),
+          wake_(std::make_shared<asio::steady_timer>(socket_.get_executor())),
           parser_(gw_->config.max_payload),
           upgrading_(upgrading) {}
 
@@ -58,7 +58,7 @@ public:
             self->control(make_frame(engineio::encode_open(h)));
             self->session_->start_heartbeat();
         }
-        asio::co_spawn(self->stream_.get_executor(), write_loop(self), asio::detached);
+        asio::co_spawn(self->socket_.get_executor(), write_loop(self), asio::detached);
         auto reading = self->read_loop();
         co_await std::move(reading);
         // The peer is gone or broke the protocol. A probe that never completed
@@ -73,9 +73,9 @@ private:
     std::function<void()> aborter() {
         return [weak = weak_from_this()] {
             if (auto self = weak.lock()) {
-                asio::post(self->stream_.get_executor(), [self] {
+                asio::post(self->socket_.get_executor(), [self] {
                     boost::system::error_code ec;
-                    self->stream_.socket().close(ec);
+                    self->socket_.close(ec);
                 });
             }
         };
@@ -99,7 +99,7 @@ private:
         // Idle sockets hold no read buffer: wait for readability, then read
         // into a per-thread buffer; only a partial frame is kept per socket.
         thread_local std::array<char, 64 * 1024> scratch;
-        auto& socket = stream_.socket();
+        auto& socket = socket_;
         boost::system::error_code ec;
         socket.non_blocking(true, ec);
         std::vector<websocket::message> messages;
@@ -198,8 +198,7 @@ private:
             // Everything queued goes out in one gathered write.
             buffers.clear();
             for (const auto& f : batch) buffers.emplace_back(asio::buffer(f->bytes));
-            self->stream_.expires_after(write_timeout);
-            co_await asio::async_write(self->stream_, buffers,
+            co_await asio::async_write(self->socket_, buffers,
                                        asio::redirect_error(asio::use_awaitable, ec));
             if (ec) {
                 if (self->attached_) self->session_->close(close_mode::abort, "write failed");
@@ -211,16 +210,19 @@ private:
         if (!ec && !self->closing_) {
             const auto bye =
                 websocket::encode_close(websocket::close_code::going_away, "session closed");
-            self->stream_.expires_after(std::chrono::seconds(2));
-            co_await asio::async_write(self->stream_, asio::buffer(bye),
-                                       asio::redirect_error(asio::use_awaitable, ec));
+            // Best effort and never waiting: the socket is non-blocking, and a
+            // peer that does not read gets its TCP connection closed anyway.
+            self->socket_.write_some(asio::buffer(bye), ec);
         }
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->stream_.socket().close(ec);
+        self->socket_.shutdown(tcp::socket::shutdown_both, ec);
+        self->socket_.close(ec);
     }
 
     std::shared_ptr<gateway_state> gw_;
-    beast::tcp_stream stream_;
+    // A plain socket, not beast::tcp_stream: its per-operation timer cost
+    // three timer operations per write. A peer that stops reading is dropped
+    // by the send-queue bound or the heartbeat instead.
+    tcp::socket socket_;
     std::shared_ptr<session> session_;
     std::shared_ptr<asio::steady_timer> wake_;
     websocket::frame_parser parser_;
