@@ -6,7 +6,9 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace chat::store::detail {
 namespace {
@@ -47,7 +49,21 @@ void configure(soci::session& sql) {
     sql << "PRAGMA busy_timeout = " + std::to_string(sqlite_busy_timeout_ms);
     sql << "PRAGMA foreign_keys = ON";
     std::string mode;
-    sql << "PRAGMA journal_mode = WAL", soci::into(mode);
+    // Switching a new database to WAL can fail at once with "database is
+    // locked" while another connection switches it (the busy handler is not
+    // always consulted for it): retry for as long as the busy timeout.
+    for (int waited_ms = 0;; waited_ms += 10) {
+        try {
+            sql << "PRAGMA journal_mode = WAL", soci::into(mode);
+            break;
+        } catch (const soci::soci_error& e) {
+            if (classify_sqlite(e) != error_kind::unavailable ||
+                waited_ms >= sqlite_busy_timeout_ms) {
+                throw;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
     if (mode != "wal") {
         // Readers would block writers and the pool would mostly wait.
         throw unavailable("store: cannot enable WAL journal mode (got '" + mode + "')");
