@@ -17,14 +17,9 @@ service::service(dependencies d)
       dummy_hash(auth::hash_password(core::random_bytes(16))) {}
 
 std::string service::authenticate(const http::request_context& ctx) const {
-    const std::string_view header = ctx.header("Authorization");
-    constexpr std::string_view scheme = "Bearer ";
-    if (header.size() <= scheme.size() ||
-        !std::equal(scheme.begin(), scheme.end(), header.begin(),
-                    [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-        throw unauthorized("missing bearer token");
-    }
-    const auto result = deps.jwt.verify(header.substr(scheme.size()), core::now_ms() / 1000);
+    const auto token = auth::bearer_token(ctx.header("Authorization"));
+    if (!token) throw unauthorized("missing bearer token");
+    const auto result = deps.jwt.verify(*token, core::now_ms() / 1000);
     if (!result) throw unauthorized(std::string("invalid token: ") + auth::to_string(result.error));
     return result.claims->subject;
 }

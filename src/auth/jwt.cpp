@@ -8,6 +8,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <limits>
 #include <memory>
@@ -186,6 +188,16 @@ verify_result jwt_codec::verify(std::string_view token, std::int64_t now_s) cons
     verify_result ok;
     ok.claims = std::move(c);
     return ok;
+}
+
+std::optional<std::string_view> bearer_token(std::string_view authorization) noexcept {
+    constexpr std::string_view scheme = "Bearer ";
+    if (authorization.size() <= scheme.size() ||
+        !std::equal(scheme.begin(), scheme.end(), authorization.begin(),
+                    [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+        return std::nullopt;
+    }
+    return authorization.substr(scheme.size());
 }
 
 const char* to_string(token_error e) noexcept {

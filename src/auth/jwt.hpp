@@ -52,4 +52,8 @@ private:
 /// Human-readable reason, for logs and error messages.
 const char* to_string(token_error e) noexcept;
 
+/// The token of an `Authorization: Bearer <token>` header value (RFC 6750
+/// §2.1, scheme case-insensitive); nullopt for another scheme or no token.
+std::optional<std::string_view> bearer_token(std::string_view authorization) noexcept;
+
 }  // namespace chat::auth

@@ -105,14 +105,9 @@ std::optional<std::string> gateway_state::verify_token(std::string_view token) c
 std::optional<std::string> gateway_state::verify_header(const http::request& req) const {
     const auto it = req.find(boost::beast::http::field::authorization);
     if (it == req.end()) return std::nullopt;
-    const std::string_view v = it->value();
-    constexpr std::string_view scheme = "Bearer ";
-    if (v.size() <= scheme.size() ||
-        !std::equal(scheme.begin(), scheme.end(), v.begin(),
-                    [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-        return std::nullopt;
-    }
-    return verify_token(v.substr(scheme.size()));
+    const auto token = auth::bearer_token(it->value());
+    if (!token) return std::nullopt;
+    return verify_token(*token);
 }
 
 http::response engineio_error(int code, std::string_view message, unsigned version) {

@@ -306,5 +306,16 @@ TEST_F(Jwt, ErrorsHaveNames) {
     }
 }
 
+TEST(BearerToken, SchemeIsCaseInsensitiveAndTokenRequired) {
+    EXPECT_EQ(bearer_token("Bearer abc"), std::optional<std::string_view>("abc"));
+    EXPECT_EQ(bearer_token("bearer abc"), std::optional<std::string_view>("abc"));
+    EXPECT_EQ(bearer_token("BEARER a.b.c"), std::optional<std::string_view>("a.b.c"));
+    EXPECT_FALSE(bearer_token(""));
+    EXPECT_FALSE(bearer_token("Bearer "));
+    EXPECT_FALSE(bearer_token("Bearer"));
+    EXPECT_FALSE(bearer_token("Basic dXNlcjpwYXNz"));
+    EXPECT_FALSE(bearer_token("Bearerabc"));
+}
+
 }  // namespace
 }  // namespace chat::auth
