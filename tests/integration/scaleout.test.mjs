@@ -123,6 +123,7 @@ describe('roles', () => {
 describe('relay across nodes', () => {
   let aliceSock;
   let bobSock;
+  let notAllSock;
   before(async () => {
     aliceSock = await pool.connect({ token: alice.accessToken, transport: POLLING });
     await aliceSock.joinRoom(room.id);
@@ -131,6 +132,9 @@ describe('relay across nodes', () => {
     bobSock = await pool2.connect({ token: bob.accessToken, transport: WEBSOCKET });
     await bobSock.joinPerson(bob.id);
     await bobSock.joinAll();
+    // Joined the room and its person channel, but not `all`.
+    notAllSock = await pool.connect({ token: alice.accessToken, transport: WEBSOCKET });
+    await notAllSock.joinRoom(room.id);
   });
 
   test('a message posted through api 2 reaches a socket on gateway 1', async () => {
@@ -149,10 +153,14 @@ describe('relay across nodes', () => {
   test('an all event published straight to Redis reaches sockets on both gateways', async () => {
     const event = { 'relay-type': 'all', timestamp: new Date().toISOString(), 'msg-type': 'all.service-check', probe: 'first' };
     await redis.command('PUBLISH', 'relay', JSON.stringify(event));
+    // aliceSock came in over polling and upgraded; bobSock is WebSocket-only.
     for (const c of [aliceSock, bobSock]) {
       const ev = await c.waitForRelay('all.service-check', (e) => e.probe === 'first');
       assert.deepEqual(ev, event);
     }
+    await sleep(300);
+    assert.deepEqual(notAllSock.relays((e) => e['msg-type'] === 'all.service-check'), [],
+      'a socket that did not join all gets no all event');
   });
 
   test('after redis-server is killed and restarted, events flow again to sockets that stayed connected', async () => {
