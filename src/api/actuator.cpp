@@ -55,12 +55,8 @@ awaitable<http::response> info(service& s, http::request_context& ctx) {
 }
 
 awaitable<http::response> prometheus(service& s, http::request_context& ctx) {
-    http::response res{http::status::ok, ctx.req.version()};
-    res.set(boost::beast::http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-    res.set(boost::beast::http::field::cache_control, "no-store");
-    res.body() = s.deps.metrics.render();
-    res.prepare_payload();
-    co_return res;
+    co_return http::text_response(http::status::ok, s.deps.metrics.render(),
+                                  "text/plain; version=0.0.4; charset=utf-8", ctx.req.version());
 }
 
 }  // namespace

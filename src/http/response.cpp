@@ -15,13 +15,18 @@ void common_headers(response& res) {
 
 }  // namespace
 
-response json_response(status s, const boost::json::value& body, unsigned version) {
+response text_response(status s, std::string body, std::string_view content_type,
+                       unsigned version) {
     response res{s, version};
-    res.set(beast::http::field::content_type, "application/json");
+    res.set(beast::http::field::content_type, content_type);
     common_headers(res);
-    res.body() = boost::json::serialize(body);
+    res.body() = std::move(body);
     res.prepare_payload();
     return res;
+}
+
+response json_response(status s, const boost::json::value& body, unsigned version) {
+    return text_response(s, boost::json::serialize(body), "application/json", version);
 }
 
 response error_response(status s, std::string_view code, std::string_view message,

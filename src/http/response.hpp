@@ -17,6 +17,10 @@ response error_response(status s, std::string_view code, std::string_view messag
                         std::string_view trace_id, const boost::json::object& fields = {},
                         unsigned version = 11);
 
+/// A response of any content type with the same headers (no-store, nosniff).
+response text_response(status s, std::string body, std::string_view content_type,
+                       unsigned version = 11);
+
 /// 204 with the same headers.
 response no_content(unsigned version = 11);
 

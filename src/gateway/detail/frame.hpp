@@ -20,4 +20,7 @@ using frame_ptr = std::shared_ptr<const frame>;
 /// Wraps one Engine.IO text packet (e.g. `42[...]`).
 frame_ptr make_frame(std::string_view engineio_packet);
 
+/// Wraps one Socket.IO packet in an Engine.IO message (`4` + packet).
+frame_ptr make_socketio_frame(std::string_view socketio_packet);
+
 }  // namespace chat::gateway::detail

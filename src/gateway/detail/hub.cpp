@@ -17,6 +17,14 @@ frame_ptr make_frame(std::string_view engineio_packet) {
     return f;
 }
 
+frame_ptr make_socketio_frame(std::string_view socketio_packet) {
+    std::string packet;
+    packet.reserve(socketio_packet.size() + 1);
+    packet.push_back('4');
+    packet.append(socketio_packet);
+    return make_frame(packet);
+}
+
 std::string room_channel(std::string_view room_id) {
     return "r:" + std::string(room_id);
 }
@@ -99,9 +107,7 @@ void hub::deliver(const std::shared_ptr<const std::string>& payload) {
     }
     // SPEC §3: the object is forwarded unchanged, so the payload bytes are
     // embedded as the event argument; one frame serves every recipient.
-    std::string packet = "4";
-    packet += socketio::encode_event("event.server", *payload);
-    const frame_ptr f = make_frame(packet);
+    const frame_ptr f = make_socketio_frame(socketio::encode_event("event.server", *payload));
 
     std::vector<std::shared_ptr<session>> recipients;
     {

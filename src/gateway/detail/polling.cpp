@@ -29,16 +29,6 @@ void add_cors(const gateway_state& gw, const http::request_context& ctx, http::r
     }
 }
 
-http::response text(http::status s, std::string body, std::string_view type, unsigned version) {
-    http::response res{s, version};
-    res.set(bhttp::field::content_type, type);
-    res.set(bhttp::field::cache_control, "no-store");
-    res.set("X-Content-Type-Options", "nosniff");
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
-}
-
 asio::awaitable<http::response> poll(std::shared_ptr<gateway_state> gw, std::shared_ptr<session> s,
                                      unsigned version) {
     if (!s->begin_poll()) {
@@ -64,7 +54,8 @@ asio::awaitable<http::response> poll(std::shared_ptr<gateway_state> gw, std::sha
     for (const auto& f : frames) engineio::append_to_payload(payload, f->packet());
     if (payload.empty()) engineio::append_to_payload(payload, open ? "6" : "1");
     if (s->closed()) gw->forget(*s);  // this GET delivered the last packets
-    co_return text(http::status::ok, std::move(payload), "text/plain; charset=UTF-8", version);
+    co_return http::text_response(http::status::ok, std::move(payload), "text/plain; charset=UTF-8",
+                                  version);
 }
 
 asio::awaitable<http::response> handle(std::shared_ptr<gateway_state> gw,
@@ -112,8 +103,8 @@ asio::awaitable<http::response> handle(std::shared_ptr<gateway_state> gw,
                               gw->config.ping_interval,
                               gw->config.ping_timeout,
                               gw->config.max_payload};
-        co_return finish(
-            text(http::status::ok, engineio::encode_open(h), "text/plain; charset=UTF-8", version));
+        co_return finish(http::text_response(http::status::ok, engineio::encode_open(h),
+                                             "text/plain; charset=UTF-8", version));
     }
     auto s = gw->find(*sid);
     if (!s) co_return finish(engineio_error(1, "Session ID unknown", version));
@@ -136,7 +127,7 @@ asio::awaitable<http::response> handle(std::shared_ptr<gateway_state> gw,
         auto handled = s->on_packet(std::move(p));
         co_await std::move(handled);
     }
-    co_return finish(text(http::status::ok, "ok", "text/html", version));
+    co_return finish(http::text_response(http::status::ok, "ok", "text/html", version));
 }
 
 }  // namespace

@@ -22,14 +22,6 @@ void wake(const std::shared_ptr<asio::steady_timer>& t) {
     if (t) asio::post(t->get_executor(), [t] { t->cancel(); });
 }
 
-frame_ptr socketio_frame(std::string_view socketio_packet) {
-    std::string packet;
-    packet.reserve(socketio_packet.size() + 1);
-    packet.push_back('4');
-    packet.append(socketio_packet);
-    return make_frame(packet);
-}
-
 }  // namespace
 
 session::session(gateway_state& gw, std::string sid, asio::ip::address remote,
@@ -250,9 +242,9 @@ asio::awaitable<void> session::on_packet(engineio::packet p) {
 void session::send_event(const json::value& payload, std::optional<std::uint64_t> ack_id) {
     const auto body = json::serialize(payload);
     if (ack_id) {
-        send(socketio_frame(socketio::encode_ack(*ack_id, "[" + body + "]")));
+        send(make_socketio_frame(socketio::encode_ack(*ack_id, "[" + body + "]")));
     } else {
-        send(socketio_frame(socketio::encode_event("event.server", body)));
+        send(make_socketio_frame(socketio::encode_event("event.server", body)));
     }
 }
 
@@ -282,7 +274,7 @@ asio::awaitable<void> session::on_socketio(std::string_view text) {
             if (pkt.nsp != "/") {
                 socketio::packet err{socketio::packet_type::connect_error, pkt.nsp, std::nullopt,
                                      json::object{{"message", "Invalid namespace"}}, 0};
-                send(socketio_frame(socketio::encode(err)));
+                send(make_socketio_frame(socketio::encode(err)));
                 co_return;
             }
             if (connected) co_return;  // a repeated CONNECT changes nothing
@@ -296,7 +288,7 @@ asio::awaitable<void> session::on_socketio(std::string_view text) {
             if (!user) user = handshake_user_;
             if (!user) {
                 gw_.metrics.auth_failures.inc();
-                send(socketio_frame(socketio::encode_connect_error(
+                send(make_socketio_frame(socketio::encode_connect_error(
                     "Authentication error: a valid token is required")));
                 close(close_mode::graceful, "authentication failed");
                 co_return;
@@ -306,7 +298,7 @@ asio::awaitable<void> session::on_socketio(std::string_view text) {
                 user_ = *user;
             }
             gw_.metrics.connected_sockets.inc();
-            send(socketio_frame(
+            send(make_socketio_frame(
                 socketio::encode_connect(core::base64url_encode(core::random_bytes(15)))));
             co_return;
         }
@@ -320,7 +312,7 @@ asio::awaitable<void> session::on_socketio(std::string_view text) {
                 static const json::value missing;
                 co_await on_join(args.size() > 1 ? args[1] : missing, pkt.id);
             } else if (pkt.id) {
-                send(socketio_frame(socketio::encode_ack(*pkt.id, "[]")));
+                send(make_socketio_frame(socketio::encode_ack(*pkt.id, "[]")));
             }
             co_return;
         }
@@ -330,7 +322,7 @@ asio::awaitable<void> session::on_socketio(std::string_view text) {
         case socketio::packet_type::binary_ack:
             // Binary payloads are not part of the product's protocol: refuse
             // the whole socket rather than buffer attachments we would ignore.
-            send(socketio_frame("1"));
+            send(make_socketio_frame("1"));
             close(close_mode::graceful, "binary events are not supported");
             co_return;
         case socketio::packet_type::connect_error:
