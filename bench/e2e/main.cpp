@@ -22,6 +22,7 @@
 #include "auth/jwt.hpp"
 #include "core/random.hpp"
 #include "fleet.hpp"
+#include "percentile.hpp"
 #include "proc_stats.hpp"
 #include "processes.hpp"
 #include "rest_client.hpp"
@@ -77,14 +78,6 @@ struct options {
 
 // One run's results, in the order they are printed.
 using result = std::vector<std::pair<std::string, double>>;
-
-double percentile(std::vector<std::int64_t>& v, double p) {
-    if (v.empty()) return 0;
-    const auto k = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
-    const auto at = v.begin() + static_cast<std::ptrdiff_t>(std::min(k, v.size() - 1));
-    std::nth_element(v.begin(), at, v.end());
-    return static_cast<double>(*at) / 1e6;
-}
 
 std::string field(const std::string& body, std::string_view name) {
     return std::string(json::parse(body).as_object().at(name).as_string());
@@ -314,13 +307,13 @@ result run_once(const options& o, unsigned index) {
         {"deliveries_unmatched", static_cast<double>(unmatched)},
         {"clients_dropped", static_cast<double>(dropped)},
         {"post_seq_mismatch", static_cast<double>(stats.seq_mismatch)},
-        {"latency_p50_ms", percentile(latencies, 0.50)},
-        {"latency_p90_ms", percentile(latencies, 0.90)},
-        {"latency_p99_ms", percentile(latencies, 0.99)},
-        {"latency_p999_ms", percentile(latencies, 0.999)},
-        {"latency_max_ms", percentile(latencies, 1.0)},
-        {"post_p50_ms", percentile(stats.round_trips, 0.50)},
-        {"post_p99_ms", percentile(stats.round_trips, 0.99)},
+        {"latency_p50_ms", percentile_ms(latencies, 0.50)},
+        {"latency_p90_ms", percentile_ms(latencies, 0.90)},
+        {"latency_p99_ms", percentile_ms(latencies, 0.99)},
+        {"latency_p999_ms", percentile_ms(latencies, 0.999)},
+        {"latency_max_ms", percentile_ms(latencies, 1.0)},
+        {"post_p50_ms", percentile_ms(stats.round_trips, 0.50)},
+        {"post_p99_ms", percentile_ms(stats.round_trips, 0.99)},
         {"api_cpu_pct", pct(start.api, end.api)},
         {"gateway_cpu_pct", pct(start.gateway, end.gateway)},
         {"redis_cpu_pct", pct(start.redis, end.redis)},
