@@ -356,17 +356,23 @@ void print_text(const options& o, const std::vector<result>& runs, const result&
     }
 }
 
+// Whole numbers as JSON integers (Boost.JSON would print 5000.0 as 5E3).
+json::value number(double v) {
+    if (std::floor(v) == v && std::fabs(v) < 9e15) return static_cast<std::int64_t>(v);
+    return v;
+}
+
 void print_json(const options& o, const std::vector<result>& runs, const result& med) {
     auto to_object = [](const result& r, std::size_t from) {
         json::object obj;
-        for (std::size_t i = from; i < r.size(); ++i) obj[r[i].first] = r[i].second;
+        for (std::size_t i = from; i < r.size(); ++i) obj[r[i].first] = number(r[i].second);
         return obj;
     };
     json::array jruns;
     for (const auto& r : runs) jruns.push_back(to_object(r, 0));
-    json::object config{{"rate", o.rate},
-                        {"duration_s", o.duration_s},
-                        {"warmup_s", o.warmup_s},
+    json::object config{{"rate", number(o.rate)},
+                        {"duration_s", number(o.duration_s)},
+                        {"warmup_s", number(o.warmup_s)},
                         {"clients", o.clients},
                         {"posters", o.posters},
                         {"runs", o.runs},
