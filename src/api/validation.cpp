@@ -139,6 +139,35 @@ std::optional<std::vector<std::string>> body_reader::uuid_list(std::string_view 
     return out;
 }
 
+std::optional<std::vector<std::string>> body_reader::email_list(std::string_view name,
+                                                                bool required,
+                                                                std::size_t max_items) {
+    const auto* v = body_.if_contains(name);
+    if (!v || v->is_null()) {
+        if (required) fail(name, "is required");
+        return std::nullopt;
+    }
+    if (!v->is_array()) {
+        fail(name, "must be an array of e-mail addresses");
+        return std::nullopt;
+    }
+    const auto& arr = v->get_array();
+    if (arr.size() > max_items) {
+        fail(name, "must have at most " + std::to_string(max_items) + " items");
+        return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (const auto& item : arr) {
+        if (!item.is_string() || !is_valid_email(item.get_string())) {
+            fail(name, "must contain only valid e-mail addresses");
+            return std::nullopt;
+        }
+        std::string email = to_lower(item.get_string());
+        if (std::find(out.begin(), out.end(), email) == out.end()) out.push_back(std::move(email));
+    }
+    return out;
+}
+
 void body_reader::fail(std::string_view name, std::string message) {
     if (!errors_.contains(name)) errors_[name] = std::move(message);
 }

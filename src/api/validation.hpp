@@ -35,6 +35,10 @@ public:
     /// An array of UUID strings, at most `max_items`, duplicates removed.
     std::optional<std::vector<std::string>> uuid_list(std::string_view name, bool required,
                                                       std::size_t max_items);
+    /// An array of e-mail addresses (valid syntax), at most `max_items`,
+    /// lower-cased, duplicates removed.
+    std::optional<std::vector<std::string>> email_list(std::string_view name, bool required,
+                                                       std::size_t max_items);
     bool has(std::string_view name) const { return body_.contains(name); }
 
     void fail(std::string_view name, std::string message);
