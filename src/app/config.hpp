@@ -38,6 +38,8 @@ struct config {
     std::size_t send_queue_frames = 1024;
     std::size_t send_queue_bytes = 4 * 1024 * 1024;
     std::string log_level = "info";
+    // Web client (serve only): empty means the build's web-root directory.
+    std::string web_root;
 };
 
 }  // namespace chat::app

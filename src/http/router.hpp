@@ -31,6 +31,9 @@ public:
     /// Every request whose path starts with `prefix` (any method); an optional
     /// upgrade handler takes WebSocket upgrade requests there.
     void mount(std::string prefix, handler h, upgrade_handler upgrade = {});
+    /// GET and HEAD requests that match no route and no mount (the web
+    /// client's files): it can never shadow an API route.
+    void fallback(handler h);
 
     enum class outcome { matched, not_found, method_not_allowed };
     struct match_result {
@@ -69,6 +72,8 @@ private:
     std::vector<route> routes_;
     std::vector<mount_point> mounts_;
     route_metrics unmatched_;
+    handler fallback_;
+    route_metrics fallback_metrics_;
 };
 
 }  // namespace chat::http
