@@ -46,6 +46,14 @@ public:
     void finish() const;
 
 private:
+    /// An array of strings that pass `valid`, lower-cased, duplicates removed;
+    /// `array_of` and `only` name the items in the error messages.
+    std::optional<std::vector<std::string>> lower_case_list(std::string_view name, bool required,
+                                                            std::size_t max_items,
+                                                            bool (*valid)(std::string_view),
+                                                            std::string_view array_of,
+                                                            std::string_view only);
+
     const boost::json::object& body_;
     boost::json::object errors_;
 };

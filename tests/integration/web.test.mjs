@@ -66,6 +66,7 @@ async function signUpInPage(page, { email, nickname }) {
   await form.getByLabel('E-mail').fill(email);
   await form.getByLabel('Nickname').fill(nickname);
   await form.getByLabel('Password').fill(PASSWORD);
+  await shot(page, `sign-up-${page.viewportSize().width}`);
   await form.getByRole('button', { name: 'Create account' }).click();
   await page.locator('#me', { hasText: nickname }).waitFor();
 }
