@@ -8,7 +8,7 @@ import { Signals } from './signals.js';
 
 const PAGE = 50; // messages per history page
 const ROOMS_PAGE = 100;
-const TOAST_MS = 8000;
+const TOAST_MS = 6000;
 const ALL_EVENTS = {
   'all.service-check': 'Service check',
   'all.biz-event': 'News',
@@ -198,6 +198,8 @@ async function openRoom(id) {
     lastSeq: 0,
     hasOlder: false,
     loadingOlder: false,
+    loaded: false, // the first page is in: signals before that wait (missedSignal)
+    missedSignal: false,
     participants: [],
   };
   state.current = current;
@@ -216,6 +218,8 @@ async function openRoom(id) {
   if (state.current !== current) return;
   addMessages(current, page.messages);
   current.hasOlder = page.hasMore;
+  current.loaded = true;
+  if (current.missedSignal) await current.catchUp();
   scrollToBottom();
   await fillViewport(current);
   await markRead(current);
@@ -314,6 +318,10 @@ async function fillViewport(current) {
 
 /** After a signal: every message newer than the last one shown (repairs missed signals too). */
 async function catchUp(current) {
+  if (!current.loaded) {
+    current.missedSignal = true; // openRoom catches up once its first page is in
+    return;
+  }
   const stick = nearBottom();
   for (;;) {
     const page = await api.get(`/rooms/${current.id}/messages?after=${current.lastSeq}&limit=200`);
@@ -330,9 +338,11 @@ async function markRead(current) {
   if (!room || document.visibilityState !== 'visible' || state.current !== current) return;
   if (current.lastSeq <= room.lastReadSeq && room.unreadCount === 0) return;
   const marker = await api.put(`/rooms/${current.id}/read`, { seq: current.lastSeq });
-  room.lastReadSeq = marker.lastReadSeq;
-  room.unreadCount = marker.unreadCount;
+  const fresh = state.rooms.get(current.id); // the list may have been fetched meanwhile
+  if (fresh) Object.assign(fresh, { lastReadSeq: marker.lastReadSeq, unreadCount: marker.unreadCount });
   renderRooms();
+  // A list fetched while the marker moved may still show the old count: fetch once more.
+  refreshRooms().catch(report);
 }
 
 async function sendMessage() {
