@@ -176,10 +176,12 @@ int run_role(role r, config c) {
     std::optional<http::static_files> web_client;
     if (r == role::serve) web_client = load_web_client(c);
     if (web_client) {
+        // Only paths that name a file: anything else stays an unknown route.
         routes.fallback(
             [&web_client](http::request_context& ctx) -> asio::awaitable<http::response> {
                 co_return web_client->respond(ctx.req, ctx.url.path(), ctx.trace_id);
-            });
+            },
+            [&web_client](std::string_view path) { return web_client->contains(path); });
     }
 
     http::server_config sc;

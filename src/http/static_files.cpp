@@ -180,6 +180,11 @@ static_files static_files::load(const fs::path& root, limits lim) {
     return site;
 }
 
+bool static_files::contains(std::string_view decoded_path) const {
+    const auto key = normalize_path(decoded_path);
+    return key && files_.find(*key) != files_.end();
+}
+
 response static_files::respond(const request& req, std::string_view decoded_path,
                                std::string_view trace_id) const {
     const auto key = normalize_path(decoded_path);

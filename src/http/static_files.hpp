@@ -61,6 +61,9 @@ public:
     response respond(const request& req, std::string_view decoded_path,
                      std::string_view trace_id) const;
 
+    /// Whether a percent-decoded request path names a file of the site.
+    bool contains(std::string_view decoded_path) const;
+
     std::size_t file_count() const noexcept { return files_.size(); }
     std::size_t total_bytes() const noexcept { return total_bytes_; }
 

@@ -52,6 +52,10 @@ async function openPage(viewport) {
   page.on('console', (m) => {
     if (m.type() === 'error') page.errors.push(`console.error: ${m.text()}`);
   });
+  // Which request a "Failed to load resource" console error was about.
+  page.on('response', (r) => {
+    if (r.status() >= 400) page.errors.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
+  });
   return page;
 }
 

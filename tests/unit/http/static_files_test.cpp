@@ -157,6 +157,16 @@ TEST_F(StaticFilesTest, UnknownHiddenAndEscapingPathsAre404) {
     }
 }
 
+TEST_F(StaticFilesTest, ContainsOnlyServedFiles) {
+    const auto site = static_files::load(root_);
+    EXPECT_TRUE(site.contains("/"));
+    EXPECT_TRUE(site.contains("/js/app.js"));
+    EXPECT_TRUE(site.contains("/alias.js"));
+    for (const char* path : {"/missing.js", "/.env", "/leak.txt", "/js", "/js/", "/../x", ""}) {
+        EXPECT_FALSE(site.contains(path)) << path;
+    }
+}
+
 TEST_F(StaticFilesTest, LoadsOnlyRegularFilesInsideTheRoot) {
     const auto site = static_files::load(root_);
     // index.html, js/app.js and alias.js (a symlink that stays inside).

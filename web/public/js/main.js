@@ -22,6 +22,7 @@ const state = {
   rooms: new Map(), // id -> room as GET /rooms shows it
   order: [], // room ids, most recent activity first
   nicknames: new Map(), // userId -> nickname (or a pending promise)
+  leaving: new Set(), // rooms left (or being left): their signals and list entries are ignored
   current: null, // the open room, see openRoom()
 };
 
@@ -143,12 +144,13 @@ async function submitAuth(form, action) {
 
 const refreshRooms = serialized(async () => {
   const page = await api.get(`/rooms?limit=${ROOMS_PAGE}`);
-  state.rooms = new Map(page.rooms.map((r) => [r.id, r]));
-  state.order = page.rooms.map((r) => r.id);
+  const rooms = page.rooms.filter((r) => !state.leaving.has(r.id));
+  state.rooms = new Map(rooms.map((r) => [r.id, r]));
+  state.order = rooms.map((r) => r.id);
   for (const id of state.order) state.signals?.watch(id);
   if (state.current && !state.rooms.has(state.current.id)) closeRoom();
   renderRooms();
-  resolveNicknames(page.rooms.map((r) => r.lastMessage?.senderId), renderRooms);
+  resolveNicknames(rooms.map((r) => r.lastMessage?.senderId), renderRooms);
 });
 
 function preview(room) {
@@ -430,9 +432,19 @@ async function leaveRoom() {
   dialog.showModal();
   await new Promise((resolve) => dialog.addEventListener('close', resolve, { once: true }));
   if (dialog.returnValue !== 'ok') return;
-  await api.delete(`/rooms/${current.id}/participants/me`);
+  // From here on the room's own signals (our room.person.out among them) may
+  // arrive before the answer; its data is 404 to us then, so ignore them.
+  state.leaving.add(current.id);
+  try {
+    await api.delete(`/rooms/${current.id}/participants/me`);
+  } catch (error) {
+    state.leaving.delete(current.id);
+    throw error;
+  }
   state.signals.forget(current.id);
-  closeRoom();
+  state.rooms.delete(current.id);
+  state.order = state.order.filter((id) => id !== current.id);
+  if (state.current === current) closeRoom();
   await refreshRooms();
 }
 
@@ -445,6 +457,7 @@ async function onSignal(event) {
     return;
   }
   if (type === 'person.invited') {
+    state.leaving.delete(event.roomId); // invited back into a room we left
     state.signals.watch(event.roomId);
     refreshRooms().catch(report);
     const [room, who] = await Promise.all([
@@ -455,7 +468,7 @@ async function onSignal(event) {
     return;
   }
   // Room signals: only for rooms we are in (the channel outlives a leave).
-  if (!state.rooms.has(event.roomId)) return;
+  if (!state.rooms.has(event.roomId) || state.leaving.has(event.roomId)) return;
   const current = state.current?.id === event.roomId ? state.current : null;
   switch (type) {
     case 'room.msg.new':
@@ -511,6 +524,8 @@ function stopChat() {
   state.rooms.clear();
   state.order = [];
   state.current = null;
+  state.leaving.clear();
+  state.nicknames.clear();
 }
 
 function wire() {
