@@ -41,6 +41,8 @@ struct config {
     // E-mail addresses whose users have the admin role (notifications), besides
     // those granted it with `simple-chat user grant-admin`.
     std::vector<std::string> admin_emails;
+    // Web client (serve only): empty means the build's web-root directory.
+    std::string web_root;
 };
 
 }  // namespace chat::app

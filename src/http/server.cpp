@@ -281,9 +281,9 @@ asio::awaitable<void> server::state::session(tcp::socket socket) {
                 {}, parser.get().version());
             close_after = true;  // the rest of the body is still on the wire
             unread_input = true;
-            metrics->record(res.result_int(),
-                            std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                                .count());
+            metrics->record(
+                res.result_int(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         } else if (ec) {
             break;
         } else {
