@@ -32,7 +32,8 @@ session::session(gateway_state& gw, std::string sid, asio::ip::address remote,
       strand_(asio::make_strand(gw.deps.io)),
       heartbeat_(strand_),
       transport_(transport),
-      handshake_user_(std::move(handshake_user)) {}
+      handshake_user_(std::move(handshake_user)),
+      joins_(gw.config.joins_per_socket, std::chrono::steady_clock::now()) {}
 
 bool session::send(const frame_ptr& f) {
     std::shared_ptr<asio::steady_timer> waiter;
@@ -52,6 +53,7 @@ bool session::send(const frame_ptr& f) {
         // A consumer that cannot keep up is disconnected rather than buffered
         // without bound; it catches up through the API by seq.
         gw_.metrics.dropped_slow.inc();
+        gw_.metrics.send_queue_full.inc();
         spdlog::info("gateway: dropping slow consumer sid={} remote={}", sid_, remote_.to_string());
         close(close_mode::abort, "send queue full");
         return false;
@@ -310,7 +312,9 @@ asio::awaitable<void> session::on_socketio(std::string_view text) {
             const auto& args = pkt.data->as_array();
             if (args[0].as_string() == "event.client") {
                 static const json::value missing;
-                co_await on_join(args.size() > 1 ? args[1] : missing, pkt.id);
+                const auto& request = args.size() > 1 ? args[1] : missing;
+                if (!admit_join(request, pkt.id)) co_return;
+                co_await on_join(request, pkt.id);
             } else if (pkt.id) {
                 send(make_socketio_frame(socketio::encode_ack(*pkt.id, "[]")));
             }
@@ -330,6 +334,41 @@ asio::awaitable<void> session::on_socketio(std::string_view text) {
     }
     gw_.metrics.invalid_packets.inc();
     close(close_mode::abort, "unexpected Socket.IO packet");
+}
+
+bool session::admit_join(const json::value& request, std::optional<std::uint64_t> ack_id) {
+    core::rate_decision d;
+    bool flooding = false;
+    {
+        std::lock_guard lock(mutex_);
+        d = joins_.acquire(std::chrono::steady_clock::now());
+        joins_refused_in_a_row_ = d.allowed ? 0 : joins_refused_in_a_row_ + 1;
+        flooding = joins_refused_in_a_row_ >= gw_.config.join_flood_limit;
+    }
+    if (d.allowed) return true;
+    gw_.metrics.join_rate_limited.inc();
+    gw_.metrics.joins_refused.inc();
+    if (flooding) {
+        // It ignores the refusals it is sent: stop reading from it at all.
+        gw_.metrics.dropped_flooding.inc();
+        spdlog::info("gateway: dropping socket flooding joins sid={} remote={}", sid_,
+                     remote_.to_string());
+        close(close_mode::abort, "join flood");
+        return false;
+    }
+    json::object answer;
+    if (request.is_object()) {
+        for (const char* key : {"type", "roomId", "userId"}) {
+            if (const auto* v = request.as_object().if_contains(key)) answer[key] = *v;
+        }
+    }
+    answer["msg"] = "connection failure";
+    answer["error"] = json::object{{"code", "rate_limited"},
+                                   {"message", "too many join requests; retry in " +
+                                                   std::to_string(d.retry_after.count()) + " ms"},
+                                   {"retryAfterMs", d.retry_after.count()}};
+    send_event(answer, ack_id);
+    return false;
 }
 
 // SPEC §2: joins on event.client, answered on event.server (or as the ack).
@@ -406,6 +445,7 @@ asio::awaitable<void> session::on_join(const json::value& request,
     }
     if (closed()) co_return;
     if (!gw_.channels.join(channel, shared_from_this(), user, max_channels_per_socket)) {
+        gw_.metrics.channels_per_socket.inc();
         fail("too_many_joins", "this socket has joined too many channels");
         co_return;
     }

@@ -7,6 +7,7 @@
 // is guarded by one mutex held only for short, non-blocking sections. A
 // transport waits for frames by handing over a timer that send() cancels.
 
+#include "core/rate_limit.hpp"
 #include "engineio/packet.hpp"
 #include "gateway/detail/frame.hpp"
 
@@ -78,6 +79,9 @@ private:
     boost::asio::awaitable<void> on_socketio(std::string_view text);
     boost::asio::awaitable<void> on_join(const boost::json::value& request,
                                          std::optional<std::uint64_t> ack_id);
+    /// Takes a join token; false (after answering the refusal, or dropping a
+    /// socket that keeps flooding) when the join must not proceed.
+    bool admit_join(const boost::json::value& request, std::optional<std::uint64_t> ack_id);
     void send_event(const boost::json::value& payload, std::optional<std::uint64_t> ack_id);
     void schedule_ping(std::chrono::milliseconds delay);
     void ping();
@@ -102,6 +106,8 @@ private:
     // Socket.IO state.
     std::optional<std::string> handshake_user_;  // from the Authorization header
     std::optional<std::string> user_;            // set once CONNECT is accepted
+    core::token_bucket joins_;                   // event.client rate limit
+    std::size_t joins_refused_in_a_row_ = 0;
 };
 
 }  // namespace chat::gateway::detail
