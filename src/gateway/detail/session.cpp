@@ -209,6 +209,9 @@ void session::on_ping_deadline() {
 
 asio::awaitable<void> session::on_packet(engineio::packet p) {
     using engineio::packet_type;
+    // Packets read in the same batch as the one that closed the session
+    // (a flood, say) are not served.
+    if (closed()) co_return;
     if (p.binary) {
         // Binary attachments only follow BINARY_EVENT / BINARY_ACK, which we refuse.
         gw_.metrics.invalid_packets.inc();
@@ -341,6 +344,7 @@ bool session::admit_join(const json::value& request, std::optional<std::uint64_t
     bool flooding = false;
     {
         std::lock_guard lock(mutex_);
+        if (closed_) return false;
         d = joins_.acquire(std::chrono::steady_clock::now());
         joins_refused_in_a_row_ = d.allowed ? 0 : joins_refused_in_a_row_ + 1;
         flooding = joins_refused_in_a_row_ >= gw_.config.join_flood_limit;
