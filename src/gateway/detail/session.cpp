@@ -93,6 +93,7 @@ void session::close(close_mode mode, std::string_view reason) {
         std::lock_guard lock(mutex_);
         if (closed_) return;
         closed_ = true;
+        close_reason_ = reason;
         was_connected = user_.has_value();
         if (mode == close_mode::abort) {
             queue_.clear();
@@ -121,6 +122,11 @@ void session::close(close_mode mode, std::string_view reason) {
         self->heartbeat_.expires_after(self->gw_.config.ping_timeout);
         self->heartbeat_.async_wait([self](boost::system::error_code) { self->gw_.forget(*self); });
     });
+}
+
+std::string session::close_reason() const {
+    std::lock_guard lock(mutex_);
+    return close_reason_;
 }
 
 transport_kind session::transport() const {

@@ -57,6 +57,8 @@ public:
     /// heartbeat, wakes or aborts the transport.
     void close(close_mode mode, std::string_view reason);
     bool closed() const;
+    /// Why the session closed (empty while open): the WebSocket close frame's reason.
+    std::string close_reason() const;
 
     /// Handles one packet from the client: heartbeat, upgrade, Socket.IO.
     /// Protocol violations close the session.
@@ -101,6 +103,7 @@ private:
     std::function<void()> abort_transport_;
     transport_kind transport_;
     bool closed_ = false;
+    std::string close_reason_;
     bool polling_ = false;
     bool awaiting_pong_ = false;
     // Socket.IO state.

@@ -208,8 +208,10 @@ private:
         }
         // RFC 6455 §7.1.2: the server starts the closing handshake, then closes TCP.
         if (!ec && !self->closing_) {
-            const auto bye =
-                websocket::encode_close(websocket::close_code::going_away, "session closed");
+            // The reason says why (e.g. "server shutting down"), for the peer's logs.
+            auto reason = self->attached_ ? self->session_->close_reason() : std::string();
+            if (reason.empty()) reason = "session closed";
+            const auto bye = websocket::encode_close(websocket::close_code::going_away, reason);
             // Best effort and never waiting: the socket is non-blocking, and a
             // peer that does not read gets its TCP connection closed anyway.
             self->socket_.write_some(asio::buffer(bye), ec);
