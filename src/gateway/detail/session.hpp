@@ -41,6 +41,8 @@ public:
             std::optional<std::string> handshake_user, transport_kind transport);
 
     const std::string& sid() const noexcept { return sid_; }
+    /// What logs show of the session id: a prefix, never the whole capability.
+    std::string log_id() const;
     const boost::asio::ip::address& remote() const noexcept { return remote_; }
 
     /// Queues a frame. Past the queue limits the session is dropped as a slow

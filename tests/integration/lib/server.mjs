@@ -70,14 +70,15 @@ export function randomSecret(length = 48) {
  *   env:    extra environment variables
  *   secret: the JWT secret (default: random, 48 characters)
  *   role:   the subcommand: serve (default), api or gateway
+ *   accessLog: keep the access log (default: only with DEBUG=1)
  * Resolves once the "listening on" line appeared; rejects after 20 s or when
  * the process exits first, with everything it printed.
  */
-export async function startServer({ args = [], env = {}, secret = randomSecret(), role = 'serve' } = {}) {
+export async function startServer({ args = [], env = {}, secret = randomSecret(), role = 'serve', accessLog } = {}) {
   const debug = Boolean(process.env.DEBUG);
   const dataDir = await mkdtemp(join(tmpdir(), 'simple-chat-it-'));
   const argv = [role, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--jwt-secret', secret];
-  if (!debug) argv.push('--no-access-log');
+  if (!(accessLog ?? debug)) argv.push('--no-access-log');
   const database = backendDatabase();
   if (database && !args.includes('--database')) argv.push('--database', database);
   for (const flag of TEST_LIMITS[role] ?? []) {
