@@ -3,9 +3,9 @@
 // - Redis killed and restarted while messages are being fanned out: no node
 //   crashes, events flow again, and a client recovers every message it missed
 //   by seq through the API.
-// - A gateway killed with SIGKILL: its clients reconnect through the load
-//   balancer (a failover proxy standing in for nginx's upstream) to the other
-//   gateway, join again and catch up by seq.
+// - A gateway killed with SIGKILL: its clients reconnect through nginx (the
+//   shipped configuration, lib/nginx.mjs) to the other gateway, join again
+//   and catch up by seq.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { assertStatus, randomSecret, signUpMany, startServer, waitUntil } from './lib/server.mjs';
-import { FailoverProxy } from './lib/proxy.mjs';
+import { startNginx } from './lib/nginx.mjs';
 import { Redis } from './lib/redis.mjs';
 import { clientPool, TRANSPORTS } from './lib/socket.mjs';
 
@@ -109,7 +109,7 @@ describe('Redis killed and restarted during a fan-out', () => {
         await waitUntil(async () => (await fetch(`${nodes[n].baseUrl}/actuator/health`)).status === 503,
           { what: `${n} reporting Redis DOWN` });
       }
-      await redis.start();
+      await redis.restart();
       for (let i = 0; i < 10; i++) await post();
       await waitReady(['api', 'gw1', 'gw2']);
       for (const n of ['api', 'gw1', 'gw2']) assert.equal(nodes[n].process.exitCode, null, `${n} still running`);
@@ -141,14 +141,19 @@ describe('Redis killed and restarted during a fan-out', () => {
 });
 
 describe('a gateway killed with SIGKILL', () => {
-  test('its clients reconnect through the load balancer to the other gateway and catch up by seq', async () => {
-    const lb = await FailoverProxy.start([nodes.gw1.port, nodes.gw2.port]);
-    const pool = clientPool(lb.baseUrl);
+  test('its clients reconnect through nginx to the other gateway and catch up by seq', async () => {
+    const hostPort = (n) => `127.0.0.1:${nodes[n].port}`;
+    const proxy = await startNginx({ api: [hostPort('api')], gateway: [hostPort('gw1'), hostPort('gw2')] });
+    const pool = clientPool(proxy.baseUrl);
+    const sockets = async (n) => {
+      const text = await fetch(`${nodes[n].baseUrl}/actuator/prometheus`).then((r) => r.text());
+      return Number(/^chat_gateway_sockets (\d+)$/m.exec(text)[1]);
+    };
     try {
       const reconnecting = { reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 500, randomizationFactor: 0 };
       const clients = await Promise.all(TRANSPORTS.map((transport) => pool.connect({ token: alice.accessToken, transport, ...reconnecting })));
       const readers = clients.map((c) => new RoomReader(c));
-      // The client's own rule: on every (re)connect, join the room again and fetch after the last seq seen.
+      // The client's own rule: on every reconnect, join the room again and fetch after the last seq seen.
       let rejoined = 0;
       clients.forEach((c, i) => {
         c.socket.io.on('reconnect', async () => {
@@ -163,26 +168,30 @@ describe('a gateway killed with SIGKILL', () => {
       for (const c of clients) await c.waitForRelay('room.msg.new', (e) => e.messageId === first.id);
       for (const r of readers) await r.catchUp(); // what the client holds before the crash
 
-      assert.ok(await waitUntil(async () => (await fetch(`${nodes.gw1.baseUrl}/actuator/prometheus`).then((r) => r.text())).match(/^chat_gateway_sockets 2$/m),
-        { what: 'both clients on gateway 1' }));
-      nodes.gw1.process.kill('SIGKILL');
-      await nodes.gw1.exited;
+      // nginx hashes the client address: both clients are on one gateway; kill that one.
+      const [victim, survivor] = await waitUntil(async () => {
+        if (await sockets('gw1') === 2) return ['gw1', 'gw2'];
+        if (await sockets('gw2') === 2) return ['gw2', 'gw1'];
+        return null;
+      }, { what: 'both clients on one gateway' });
+      nodes[victim].process.kill('SIGKILL');
+      await nodes[victim].exited;
       // Messages posted while the clients are reconnecting.
       for (let i = 0; i < 5; i++) await post();
       await waitUntil(() => rejoined === clients.length, { timeout: 15_000, what: 'both clients reconnected and caught up' });
       for (const c of clients) assert.ok(c.socket.connected);
+      assert.equal(await sockets(survivor), 2, 'both on the surviving gateway');
 
       const all = await allMessages();
       for (const r of readers) {
         assert.deepEqual([...r.seen.entries()].sort((a, b) => a[0] - b[0]), all.map((m) => [m.seq, m.id]), 'caught up');
       }
-      // And live events come through gateway 2 now.
+      // And live events come through the surviving gateway.
       const next = await post();
       for (const c of clients) await c.waitForRelay('room.msg.new', (e) => e.messageId === next.id);
-      assert.match(await fetch(`${nodes.gw2.baseUrl}/actuator/prometheus`).then((r) => r.text()), /^chat_gateway_sockets 2$/m);
     } finally {
       pool.closeAll();
-      await lb.close();
+      await proxy.stop();
     }
   });
 });

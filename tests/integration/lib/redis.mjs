@@ -1,6 +1,14 @@
-// A throw-away redis-server on loopback for the scale-out and fault tests,
-// on a port fixed at construction so a restart comes back where the nodes
-// expect it; and a free-port helper.
+// A throw-away redis-server for the scale-out tests: a free 127.0.0.1 port
+// picked at start and kept across restarts (so a restart comes back where the
+// nodes expect it), no persistence, its files in a temporary directory.
+//
+//   const redis = await Redis.start();
+//   redis.url                      // redis://127.0.0.1:<port>
+//   await redis.command('PUBLISH', 'relay', '{...}');
+//   await redis.publishAll('relay', ['{...}', ...]);  // pipelined on one connection
+//   await redis.kill();            // SIGKILL, like a crash
+//   await redis.restart();         // same port
+//   await redis.stop();            // in after(): kills it and removes its directory
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,9 +16,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from './expect.mjs';
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
+/** A port that was free a moment ago on 127.0.0.1 (the kernel's choice). */
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -23,51 +31,73 @@ export function freePort() {
 }
 
 export class Redis {
-  /** A redis-server on a free port with its own temporary directory, started. */
+  /** Starts redis-server on a free port; retries with another port if the first was taken meanwhile. */
   static async start() {
     const dir = await mkdtemp(join(tmpdir(), 'simple-chat-redis-'));
-    const r = new Redis(await freePort(), dir);
-    await r.start();
-    return r;
+    const redis = new Redis(dir);
+    let lastError;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      redis.port = await freePort();
+      try {
+        await redis.restart();
+        return redis;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+    throw lastError;
   }
 
-  constructor(port, dir) {
-    this.port = port;
+  constructor(dir) {
     this.dir = dir;
-    this.url = `redis://127.0.0.1:${port}`;
+    this.port = 0;
+    this.proc = null;
+    this.output = '';
   }
 
-  async start() {
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '',
-      '--appendonly', 'no', '--dir', this.dir], { stdio: 'ignore' });
+  get url() { return `redis://127.0.0.1:${this.port}`; }
+
+  /** (Re)starts the server on this.port; resolves once it answers PING. */
+  async restart() {
+    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '',
+      '--appendonly', 'no', '--dir', this.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.on('error', () => {});
+    proc.stdout.on('data', (d) => { this.output += d; });
+    proc.stderr.on('data', (d) => { this.output += d; });
     for (let i = 0; i < 100; i++) {
-      if (await this.command('PING').then(() => true, () => false)) return;
+      if (proc.exitCode !== null || proc.signalCode !== null) break;
+      if (await this.command('PING').then((r) => r === '+PONG\r\n', () => false)) return;
       await sleep(50);
     }
-    throw new Error('redis-server did not start');
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    await exited;
+    throw new Error(`redis-server did not start on port ${this.port}:\n${this.output}`);
   }
 
-  get running() { return this.proc && this.proc.exitCode === null && this.proc.signalCode === null; }
-
+  /** SIGKILL, as a crash would; resolves when the process is gone. */
   kill() {
-    if (!this.running) return Promise.resolve();
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.kill('SIGKILL');
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
     return exited;
   }
 
-  /** Kills the server and removes its directory. */
   async stop() {
     await this.kill();
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  /** One RESP command; resolves with the raw reply. */
+  /** One RESP command on a fresh connection; resolves with the raw reply. */
   command(...args) {
     return new Promise((resolve, reject) => {
       const sock = net.connect(this.port, '127.0.0.1');
       const req = `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
       let reply = '';
+      sock.setTimeout(5_000, () => sock.destroy(new Error('redis command timed out')));
       sock.on('connect', () => sock.write(req));
       sock.on('data', (d) => {
         reply += d;
@@ -93,7 +123,7 @@ export class Redis {
         pending += d;
         const lines = pending.split('\r\n');
         pending = lines.pop();
-        replies += lines.length;  // PUBLISH answers one integer line each
+        replies += lines.length; // PUBLISH answers one integer line each
         if (replies >= messages.length) { sock.end(); resolve(); }
       });
       sock.on('error', reject);
