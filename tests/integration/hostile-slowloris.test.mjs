@@ -72,7 +72,8 @@ test(`${CLIENTS} clients dripping request headers are closed by the header timeo
   t.diagnostic(`longest life ${Math.max(...await lifetimes)} ms, normal requests served meanwhile: ${served}`);
   for (const c of conns) assert.doesNotMatch(c.raw(), /^HTTP/, 'a request never completed gets no answer');
   assert.ok(served > 0, 'the normal client was served meanwhile');
-  await waitUntil(() => openFds() <= fdsBefore, { what: 'descriptors back to the baseline', state: openFds });
+  // A few descriptors of slack (fetch keep-alive, the store's lazily opened files); 50 leaked ones would show.
+  await waitUntil(() => openFds() <= fdsBefore + 4, { what: 'descriptors back to the baseline', state: openFds });
 });
 
 test(`${CLIENTS} clients dripping request bodies are closed by the body timeout; nothing is created`, async (t) => {
@@ -93,7 +94,8 @@ test(`${CLIENTS} clients dripping request bodies are closed by the body timeout;
   for (const email of emails.slice(0, 5)) {
     assertStatus(await api(srv.baseUrl).post('/users', { email, nickname: 'late', password: 'abcdefg1' }), 201);
   }
-  await waitUntil(() => openFds() <= fdsBefore, { what: 'descriptors back to the baseline', state: openFds });
+  // A few descriptors of slack (fetch keep-alive, the store's lazily opened files); 50 leaked ones would show.
+  await waitUntil(() => openFds() <= fdsBefore + 4, { what: 'descriptors back to the baseline', state: openFds });
 });
 
 test('long-polling: abandoned sessions, a held GET never read, a dripped POST: all closed; a real client stays served', async () => {
