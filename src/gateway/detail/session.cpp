@@ -32,7 +32,14 @@ session::session(gateway_state& gw, std::string sid, asio::ip::address remote,
       strand_(asio::make_strand(gw.deps.io)),
       heartbeat_(strand_),
       transport_(transport),
-      handshake_user_(std::move(handshake_user)) {}
+      handshake_user_(std::move(handshake_user)),
+      joins_(gw.config.joins_per_socket, std::chrono::steady_clock::now()) {}
+
+std::string session::log_id() const {
+    // The session id is a bearer capability for polling: logs get a prefix
+    // that tells sessions apart but cannot be used (36 of its 120 bits).
+    return sid_.substr(0, 6) + "..";
+}
 
 bool session::send(const frame_ptr& f) {
     std::shared_ptr<asio::steady_timer> waiter;
@@ -52,7 +59,9 @@ bool session::send(const frame_ptr& f) {
         // A consumer that cannot keep up is disconnected rather than buffered
         // without bound; it catches up through the API by seq.
         gw_.metrics.dropped_slow.inc();
-        spdlog::info("gateway: dropping slow consumer sid={} remote={}", sid_, remote_.to_string());
+        gw_.metrics.send_queue_full.inc();
+        spdlog::info("gateway: dropping slow consumer sid={} remote={}", log_id(),
+                     remote_.to_string());
         close(close_mode::abort, "send queue full");
         return false;
     }
@@ -91,6 +100,7 @@ void session::close(close_mode mode, std::string_view reason) {
         std::lock_guard lock(mutex_);
         if (closed_) return;
         closed_ = true;
+        close_reason_ = reason;
         was_connected = user_.has_value();
         if (mode == close_mode::abort) {
             queue_.clear();
@@ -104,7 +114,7 @@ void session::close(close_mode mode, std::string_view reason) {
         }
         waiter = std::exchange(waiter_, nullptr);
     }
-    spdlog::debug("gateway: session {} closed: {}", sid_, reason);
+    spdlog::debug("gateway: session {} closed: {}", log_id(), reason);
     if (was_connected) gw_.metrics.connected_sockets.dec();
     wake(waiter);
     if (abort) abort();
@@ -119,6 +129,11 @@ void session::close(close_mode mode, std::string_view reason) {
         self->heartbeat_.expires_after(self->gw_.config.ping_timeout);
         self->heartbeat_.async_wait([self](boost::system::error_code) { self->gw_.forget(*self); });
     });
+}
+
+std::string session::close_reason() const {
+    std::lock_guard lock(mutex_);
+    return close_reason_;
 }
 
 transport_kind session::transport() const {
@@ -207,6 +222,9 @@ void session::on_ping_deadline() {
 
 asio::awaitable<void> session::on_packet(engineio::packet p) {
     using engineio::packet_type;
+    // Packets read in the same batch as the one that closed the session
+    // (a flood, say) are not served.
+    if (closed()) co_return;
     if (p.binary) {
         // Binary attachments only follow BINARY_EVENT / BINARY_ACK, which we refuse.
         gw_.metrics.invalid_packets.inc();
@@ -310,7 +328,9 @@ asio::awaitable<void> session::on_socketio(std::string_view text) {
             const auto& args = pkt.data->as_array();
             if (args[0].as_string() == "event.client") {
                 static const json::value missing;
-                co_await on_join(args.size() > 1 ? args[1] : missing, pkt.id);
+                const auto& request = args.size() > 1 ? args[1] : missing;
+                if (!admit_join(request, pkt.id)) co_return;
+                co_await on_join(request, pkt.id);
             } else if (pkt.id) {
                 send(make_socketio_frame(socketio::encode_ack(*pkt.id, "[]")));
             }
@@ -330,6 +350,42 @@ asio::awaitable<void> session::on_socketio(std::string_view text) {
     }
     gw_.metrics.invalid_packets.inc();
     close(close_mode::abort, "unexpected Socket.IO packet");
+}
+
+bool session::admit_join(const json::value& request, std::optional<std::uint64_t> ack_id) {
+    core::rate_decision d;
+    bool flooding = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (closed_) return false;
+        d = joins_.acquire(std::chrono::steady_clock::now());
+        joins_refused_in_a_row_ = d.allowed ? 0 : joins_refused_in_a_row_ + 1;
+        flooding = joins_refused_in_a_row_ >= gw_.config.join_flood_limit;
+    }
+    if (d.allowed) return true;
+    gw_.metrics.join_rate_limited.inc();
+    gw_.metrics.joins_refused.inc();
+    if (flooding) {
+        // It ignores the refusals it is sent: stop reading from it at all.
+        gw_.metrics.dropped_flooding.inc();
+        spdlog::info("gateway: dropping socket flooding joins sid={} remote={}", log_id(),
+                     remote_.to_string());
+        close(close_mode::abort, "join flood");
+        return false;
+    }
+    json::object answer;
+    if (request.is_object()) {
+        for (const char* key : {"type", "roomId", "userId"}) {
+            if (const auto* v = request.as_object().if_contains(key)) answer[key] = *v;
+        }
+    }
+    answer["msg"] = "connection failure";
+    answer["error"] = json::object{{"code", "rate_limited"},
+                                   {"message", "too many join requests; retry in " +
+                                                   std::to_string(d.retry_after.count()) + " ms"},
+                                   {"retryAfterMs", d.retry_after.count()}};
+    send_event(answer, ack_id);
+    return false;
 }
 
 // SPEC §2: joins on event.client, answered on event.server (or as the ack).
@@ -406,6 +462,7 @@ asio::awaitable<void> session::on_join(const json::value& request,
     }
     if (closed()) co_return;
     if (!gw_.channels.join(channel, shared_from_this(), user, max_channels_per_socket)) {
+        gw_.metrics.channels_per_socket.inc();
         fail("too_many_joins", "this socket has joined too many channels");
         co_return;
     }

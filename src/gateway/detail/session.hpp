@@ -7,6 +7,7 @@
 // is guarded by one mutex held only for short, non-blocking sections. A
 // transport waits for frames by handing over a timer that send() cancels.
 
+#include "core/rate_limit.hpp"
 #include "engineio/packet.hpp"
 #include "gateway/detail/frame.hpp"
 
@@ -40,6 +41,8 @@ public:
             std::optional<std::string> handshake_user, transport_kind transport);
 
     const std::string& sid() const noexcept { return sid_; }
+    /// What logs show of the session id: a prefix, never the whole capability.
+    std::string log_id() const;
     const boost::asio::ip::address& remote() const noexcept { return remote_; }
 
     /// Queues a frame. Past the queue limits the session is dropped as a slow
@@ -56,6 +59,8 @@ public:
     /// heartbeat, wakes or aborts the transport.
     void close(close_mode mode, std::string_view reason);
     bool closed() const;
+    /// Why the session closed (empty while open): the WebSocket close frame's reason.
+    std::string close_reason() const;
 
     /// Handles one packet from the client: heartbeat, upgrade, Socket.IO.
     /// Protocol violations close the session.
@@ -78,6 +83,9 @@ private:
     boost::asio::awaitable<void> on_socketio(std::string_view text);
     boost::asio::awaitable<void> on_join(const boost::json::value& request,
                                          std::optional<std::uint64_t> ack_id);
+    /// Takes a join token; false (after answering the refusal, or dropping a
+    /// socket that keeps flooding) when the join must not proceed.
+    bool admit_join(const boost::json::value& request, std::optional<std::uint64_t> ack_id);
     void send_event(const boost::json::value& payload, std::optional<std::uint64_t> ack_id);
     void schedule_ping(std::chrono::milliseconds delay);
     void ping();
@@ -97,11 +105,14 @@ private:
     std::function<void()> abort_transport_;
     transport_kind transport_;
     bool closed_ = false;
+    std::string close_reason_;
     bool polling_ = false;
     bool awaiting_pong_ = false;
     // Socket.IO state.
     std::optional<std::string> handshake_user_;  // from the Authorization header
     std::optional<std::string> user_;            // set once CONNECT is accepted
+    core::token_bucket joins_;                   // event.client rate limit
+    std::size_t joins_refused_in_a_row_ = 0;
 };
 
 }  // namespace chat::gateway::detail
