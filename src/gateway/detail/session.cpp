@@ -9,6 +9,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <sys/socket.h>
+
 namespace chat::gateway::detail {
 
 namespace asio = boost::asio;
@@ -40,11 +42,29 @@ bool session::send(const frame_ptr& f) {
     {
         std::lock_guard lock(mutex_);
         if (closed_) return false;
+        frame_ptr rest = f;
+        if (direct_fd_ >= 0 && writer_idle_ && queue_.empty()) {
+            // The common case of a fan-out: one syscall, no queue, no wake-up
+            // of the writer (which would cost a post, a timer cancel and a
+            // strand dispatch per socket). Under the mutex, so that the
+            // writer, which takes the queue under it, never writes at once.
+            const auto n =
+                ::send(direct_fd_, f->bytes.data(), f->bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n == static_cast<ssize_t>(f->bytes.size())) return true;
+            // The socket buffer is full (or the peer is gone): the writer
+            // sends the rest when the socket is writable, or sees the error.
+            if (n > 0) {
+                auto tail = std::make_shared<frame>();
+                tail->bytes.assign(f->bytes, static_cast<std::size_t>(n));
+                rest = std::move(tail);
+            }
+        }
         overflow = queue_.size() >= gw_.config.send_queue_frames ||
-                   queued_bytes_ + f->bytes.size() > gw_.config.send_queue_bytes;
+                   queued_bytes_ + rest->bytes.size() > gw_.config.send_queue_bytes;
         if (!overflow) {
-            queue_.push_back(f);
-            queued_bytes_ += f->bytes.size();
+            queue_.push_back(std::move(rest));
+            queued_bytes_ += queue_.back()->bytes.size();
+            writer_idle_ = false;
             waiter = std::exchange(waiter_, nullptr);
         }
     }
@@ -70,11 +90,19 @@ bool session::take(std::vector<frame_ptr>& out, const std::shared_ptr<asio::stea
             queue_.clear();
         }
         queued_bytes_ = 0;
+        writer_idle_ = false;
         return true;
     }
     if (closed_) return false;
     if (waiter) waiter_ = waiter;
+    writer_idle_ = out.empty() && waiter != nullptr;
     return true;
+}
+
+void session::set_direct_fd(int fd) {
+    std::lock_guard lock(mutex_);
+    direct_fd_ = fd;
+    if (fd < 0) writer_idle_ = false;
 }
 
 bool session::closed() const {

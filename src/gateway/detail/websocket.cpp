@@ -49,6 +49,7 @@ public:
     static asio::awaitable<void> run(std::shared_ptr<ws_connection> self) {
         if (!self->upgrading_) {
             self->session_->attach_websocket(self->aborter());
+            self->session_->set_direct_fd(self->socket_.native_handle());
             self->attached_ = true;
             engineio::handshake h{self->session_->sid(),
                                   {},
@@ -165,6 +166,7 @@ private:
                 }
                 if (p->type == engineio::packet_type::upgrade) {
                     session_->switch_to_websocket(aborter());
+                    session_->set_direct_fd(socket_.native_handle());
                     attached_ = true;
                     wake_->cancel();
                     co_return;
@@ -206,6 +208,8 @@ private:
                 break;
             }
         }
+        // No direct send may reach the descriptor once it is closed (and reused).
+        if (self->attached_) self->session_->set_direct_fd(-1);
         // RFC 6455 §7.1.2: the server starts the closing handshake, then closes TCP.
         if (!ec && !self->closing_) {
             const auto bye =
