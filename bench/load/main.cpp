@@ -21,6 +21,7 @@
 #include "core/random.hpp"
 #include "core/time.hpp"
 #include "fleet.hpp"
+#include "percentile.hpp"
 #include "proc_stats.hpp"
 #include "redis_publisher.hpp"
 #include "rest_client.hpp"
@@ -109,14 +110,6 @@ std::string read_secret(const std::string& path) {
 std::string field(const std::string& body, std::string_view name) {
     const auto v = json::parse(body);
     return std::string(v.as_object().at(name).as_string());
-}
-
-double percentile(std::vector<std::int64_t>& v, double p) {
-    if (v.empty()) return 0;
-    const auto k = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
-    const auto at = v.begin() + static_cast<std::ptrdiff_t>(std::min(k, v.size() - 1));
-    std::nth_element(v.begin(), at, v.end());
-    return static_cast<double>(*at) / 1e6;
 }
 
 // Server CPU and wall time across one phase.
@@ -308,12 +301,12 @@ step_result publish_step(const step_context& c, double rate, const std::string& 
         delivered ? static_cast<double>(delivered_bytes) / static_cast<double>(delivered) : 0);
     out("publish_s", phase_s, 3);
     out("deliveries_per_s", static_cast<double>(delivered) / phase_s);
-    out("latency_p50_ms", percentile(latencies, 0.50), 3);
-    out("latency_p90_ms", percentile(latencies, 0.90), 3);
-    result.p99_ms = percentile(latencies, 0.99);
+    out("latency_p50_ms", percentile_ms(latencies, 0.50), 3);
+    out("latency_p90_ms", percentile_ms(latencies, 0.90), 3);
+    result.p99_ms = percentile_ms(latencies, 0.99);
     out("latency_p99_ms", result.p99_ms, 3);
-    out("latency_p999_ms", percentile(latencies, 0.999), 3);
-    out("latency_max_ms", percentile(latencies, 1.0), 3);
+    out("latency_p999_ms", percentile_ms(latencies, 0.999), 3);
+    out("latency_max_ms", percentile_ms(latencies, 1.0), 3);
     const double own_ms = static_cast<double>(end.own_ns - start.own_ns) / 1e6;
     out("generator_cpu_ms", own_ms, 1);
     out("generator_cpu_pct", own_ms / 10 / measured_s, 1);
