@@ -82,6 +82,9 @@ bool session::send(const frame_ptr& f) {
 
 bool session::take(std::vector<frame_ptr>& out, const std::shared_ptr<asio::steady_timer>& waiter) {
     std::lock_guard lock(mutex_);
+    // A poll that was pending across the upgrade must neither steal frames
+    // from the WebSocket nor replace its writer's registration.
+    if (writer_ && waiter && waiter != writer_) return !closed_;
     if (!queue_.empty()) {
         if (out.empty()) {
             out.swap(queue_);
@@ -95,14 +98,15 @@ bool session::take(std::vector<frame_ptr>& out, const std::shared_ptr<asio::stea
     }
     if (closed_) return false;
     if (waiter) waiter_ = waiter;
-    writer_idle_ = out.empty() && waiter != nullptr;
+    writer_idle_ = out.empty() && waiter && waiter == writer_;
     return true;
 }
 
-void session::set_direct_fd(int fd) {
+void session::set_direct_writer(int fd, std::shared_ptr<asio::steady_timer> writer) {
     std::lock_guard lock(mutex_);
     direct_fd_ = fd;
-    if (fd < 0) writer_idle_ = false;
+    writer_ = std::move(writer);
+    writer_idle_ = false;  // until the writer's next take() finds nothing to write
 }
 
 bool session::closed() const {
@@ -162,6 +166,9 @@ void session::switch_to_websocket(std::function<void()> abort) {
         abort_transport_ = std::move(abort);
         // A poll still registered must not steal frames from the WebSocket.
         stale_poll = std::exchange(waiter_, nullptr);
+        // The poll's idleness is not the WebSocket writer's, which may still
+        // be writing the probe answer: no direct send before it takes the queue.
+        writer_idle_ = false;
     }
     wake(stale_poll);
     gw_.metrics.upgrades.inc();

@@ -58,10 +58,13 @@ public:
     bool take(std::vector<frame_ptr>& out,
               const std::shared_ptr<boost::asio::steady_timer>& waiter);
 
-    /// The WebSocket's descriptor for direct sends, or -1 to stop them. The
-    /// transport clears it before it closes the socket, so that a send never
+    /// The WebSocket's descriptor for direct sends and the timer its writer
+    /// waits on (what it passes to take()); -1 and nullptr stop them. The
+    /// transport clears them before it closes the socket, so that a send never
     /// reaches a descriptor number that was closed (and possibly reused).
-    void set_direct_fd(int fd);
+    /// While a writer is set, a take() with another waiter (a poll left over
+    /// from before the upgrade) gets nothing and registers nothing.
+    void set_direct_writer(int fd, std::shared_ptr<boost::asio::steady_timer> writer);
 
     /// Closes the session (idempotent): leaves every channel, stops the
     /// heartbeat, wakes or aborts the transport.
@@ -105,8 +108,9 @@ private:
     std::vector<frame_ptr> queue_;  // not a deque: an idle socket should own no buffer
     std::size_t queued_bytes_ = 0;
     std::shared_ptr<boost::asio::steady_timer> waiter_;
-    int direct_fd_ = -1;        // the WebSocket, while attached
-    bool writer_idle_ = false;  // its writer waits on waiter_: send() may write itself
+    int direct_fd_ = -1;                                 // the WebSocket, while attached
+    std::shared_ptr<boost::asio::steady_timer> writer_;  // its writer's waiter
+    bool writer_idle_ = false;  // the writer waits on waiter_: send() may write itself
     std::function<void()> abort_transport_;
     transport_kind transport_;
     bool closed_ = false;
