@@ -40,6 +40,9 @@ struct dependencies {
     token_policy tokens;
     std::string version;
     std::vector<health_check> health_checks = {};
+    /// E-mail addresses (lower-case) whose users have the admin role besides
+    /// those granted it in the database.
+    std::vector<std::string> admin_emails = {};
 };
 
 namespace detail {

@@ -1,8 +1,11 @@
 // Room messages: send, history by seq cursor, get, soft delete, read marker.
+// Messages carry their reactions summary (reactions.cpp), as the caller sees it.
 
 #include "api/detail/service.hpp"
 #include "api/validation.hpp"
 #include "core/random.hpp"
+
+#include <unordered_map>
 
 namespace chat::api::detail {
 
@@ -31,7 +34,9 @@ awaitable<http::response> send_message(service& s, http::request_context& ctx) {
     auto msg = co_await std::move(pending);
     s.publish(relay::relay_type::chat, id, "room.msg.new",
               {{"messageId", msg.id}, {"seq", msg.seq}, {"senderId", me}});
-    auto res = http::json_response(http::status::created, to_json(msg), ctx.req.version());
+    auto out = to_json(msg);
+    out["reactions"] = json::array();  // none yet
+    auto res = http::json_response(http::status::created, out, ctx.req.version());
     res.set(boost::beast::http::field::location, "/rooms/" + id + "/messages/" + msg.id);
     co_return res;
 }
@@ -42,11 +47,23 @@ awaitable<http::response> list_messages(service& s, http::request_context& ctx) 
     const auto after = query_integer(ctx, "after", 0, max_seq);
     const auto limit = static_cast<int>(query_integer(ctx, "limit", 1, 200).value_or(50));
     const std::string id = to_lower(ctx.param("id"));
+    struct page {
+        std::vector<store::message> messages;
+        std::vector<store::message_reactions> reactions;
+    };
     auto pending = s.blocking([&s, me, id, before, after, limit] {
         if (!core::is_uuid(id) || !s.deps.store.is_participant(id, me)) throw not_found("room");
-        return s.deps.store.list_messages(id, before, after, limit + 1);
+        page p;
+        p.messages = s.deps.store.list_messages(id, before, after, limit + 1);
+        // One query for the reactions of the whole page.
+        if (!p.messages.empty()) {
+            p.reactions =
+                s.deps.store.list_reactions(id, me, p.messages.front().seq, p.messages.back().seq);
+        }
+        return p;
     });
-    auto messages = co_await std::move(pending);
+    auto result = co_await std::move(pending);
+    auto& messages = result.messages;
     // One extra row tells whether another page exists in the paging direction.
     const bool more = messages.size() > static_cast<std::size_t>(limit);
     if (more) {
@@ -56,8 +73,15 @@ awaitable<http::response> list_messages(service& s, http::request_context& ctx) 
             messages.erase(messages.begin());  // paging back: the extra one is the oldest
         }
     }
+    std::unordered_map<std::string_view, const std::vector<store::reaction_count>*> reactions;
+    for (const auto& r : result.reactions) reactions.emplace(r.message_id, &r.reactions);
     json::array items;
-    for (const auto& m : messages) items.push_back(to_json(m));
+    for (const auto& m : messages) {
+        auto o = to_json(m);
+        const auto it = reactions.find(m.id);
+        o["reactions"] = it == reactions.end() ? json::array() : to_json(*it->second);
+        items.push_back(std::move(o));
+    }
     co_return http::json_response(http::status::ok,
                                   json::object{{"messages", std::move(items)}, {"hasMore", more}},
                                   ctx.req.version());
@@ -67,15 +91,23 @@ awaitable<http::response> get_message(service& s, http::request_context& ctx) {
     const auto me = s.authenticate(ctx);
     const std::string id = to_lower(ctx.param("id"));
     const std::string mid = to_lower(ctx.param("messageId"));
+    struct found {
+        store::message msg;
+        std::vector<store::reaction_count> reactions;
+    };
     auto pending = s.blocking([&s, me, id, mid] {
         if (!core::is_uuid(id) || !s.deps.store.is_participant(id, me)) throw not_found("room");
         if (!core::is_uuid(mid)) throw not_found("message");
         auto m = s.deps.store.get_message(id, mid);
         if (!m) throw not_found("message");
-        return *m;
+        auto r = s.deps.store.list_reactions(id, me, m->seq, m->seq);
+        return found{std::move(*m), r.empty() ? std::vector<store::reaction_count>{}
+                                              : std::move(r.front().reactions)};
     });
-    auto msg = co_await std::move(pending);
-    co_return http::json_response(http::status::ok, to_json(msg), ctx.req.version());
+    auto result = co_await std::move(pending);
+    auto out = to_json(result.msg);
+    out["reactions"] = to_json(result.reactions);
+    co_return http::json_response(http::status::ok, out, ctx.req.version());
 }
 
 awaitable<http::response> delete_message(service& s, http::request_context& ctx) {

@@ -38,6 +38,9 @@ struct config {
     std::size_t send_queue_frames = 1024;
     std::size_t send_queue_bytes = 4 * 1024 * 1024;
     std::string log_level = "info";
+    // E-mail addresses whose users have the admin role (notifications), besides
+    // those granted it with `simple-chat user grant-admin`.
+    std::vector<std::string> admin_emails;
 };
 
 }  // namespace chat::app

@@ -246,7 +246,8 @@ describe('GET /rooms (my rooms)', () => {
     assert.equal(r1.lastSeq, 1);
     assert.equal(r1.unreadCount, 1);
     assert.equal(r1.lastReadSeq, 0);
-    assert.deepEqual(r1.lastMessage, m1);
+    const { reactions, ...preview } = m1; // the preview leaves reactions out
+    assert.deepEqual(r1.lastMessage, preview);
     assert.equal(r1.lastActivityAt, m1.createdAt);
     assert.equal(list.rooms[1].lastMessage, null);
     assert.equal(list.rooms[1].unreadCount, 0);

@@ -54,12 +54,29 @@ public:
 
     static http::response error_to_response(std::exception_ptr failure,
                                             const http::request_context& ctx);
+
+    /// Whether the user has the admin role: users.is_admin (set by
+    /// `simple-chat user grant-admin`) or an e-mail in deps.admin_emails.
+    bool is_admin(const store::user& u) const;
 };
 
 boost::json::object to_json(const store::user& u, bool include_private);
 boost::json::object to_json(const store::message& m);
 boost::json::object to_json(const store::room_view& r);
 boost::json::object to_json(const store::participant& p);
+
+boost::json::object to_json(const store::contact& c);
+boost::json::array to_json(const std::vector<store::reaction_count>& reactions);
+boost::json::object to_json(const store::notification& n);
+
+/// Stores a person.invited notification for every added user but the actor
+/// (blocking), to publish with publish_notification after the call.
+std::vector<store::notification> store_invitations(store::store& st, const std::string& room_id,
+                                                   const std::string& actor_id,
+                                                   const std::vector<store::participant>& added);
+/// Publishes a stored notification as the relay event of its msg-type
+/// (person to its user, or all), with `notificationId` and `extra`.
+void publish_notification(service& s, const store::notification& n, boost::json::object extra = {});
 
 /// Loads the room as `user_id` sees it; 404 when missing or not a participant.
 store::room_view require_room(store::store& s, const std::string& room_id,
@@ -70,5 +87,8 @@ void add_token_routes(http::router& r, service& s);
 void add_room_routes(http::router& r, service& s);
 void add_message_routes(http::router& r, service& s);
 void add_actuator_routes(http::router& r, service& s);
+void add_people_routes(http::router& r, service& s);
+void add_reaction_routes(http::router& r, service& s);
+void add_notification_routes(http::router& r, service& s);
 
 }  // namespace chat::api::detail

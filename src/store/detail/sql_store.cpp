@@ -3,6 +3,7 @@
 #include "core/random.hpp"
 #include "core/time.hpp"
 #include "store/detail/sql_script.hpp"
+#include "store/detail/sql_statement.hpp"
 
 #include <soci/soci.h>
 
@@ -108,32 +109,6 @@ std::string lower_ascii(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
-}
-
-std::optional<std::int64_t> opt(std::int64_t value, soci::indicator ind) {
-    if (ind == soci::i_null) return std::nullopt;
-    return value;
-}
-
-/// Prepares `query` on `st`, whose elements are exchanged already, for one
-/// execution. SOCI's default, a repeatable statement, costs PostgreSQL a
-/// PREPARE and a DEALLOCATE round trip besides the execution.
-void prepare_once(soci::statement& st, const std::string& query) {
-    st.alloc();
-    st.prepare(query, soci::details::st_one_time_query);
-    st.define_and_bind();
-}
-
-/// Runs a statement with the given soci::use elements once; returns the
-/// number of rows it changed (matched, on MariaDB too: SOCI connects with
-/// CLIENT_FOUND_ROWS).
-template <class... Uses>
-long long changed_rows(soci::session& sql, const std::string& query, Uses&&... uses) {
-    soci::statement st(sql);
-    (st.exchange(std::forward<Uses>(uses)), ...);
-    prepare_once(st, query);
-    st.execute(true);
-    return st.get_affected_rows();
 }
 
 // --- row bindings -----------------------------------------------------------
@@ -530,6 +505,17 @@ void sql_store::ping() {
     run([&](soci::session& sql) {
         int one = 0;
         sql << "SELECT 1", soci::into(one);
+    });
+}
+
+void sql_store::read(const std::function<void(soci::session&)>& f) {
+    run([&](soci::session& sql) { f(sql); });
+}
+
+void sql_store::write(const std::function<bool(soci::session&)>& f) {
+    run([&](soci::session& sql) {
+        write_transaction tx(sql, dialect_, gate_);
+        if (f(sql)) tx.commit();
     });
 }
 
