@@ -9,6 +9,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <sys/socket.h>
+
 namespace chat::gateway::detail {
 
 namespace asio = boost::asio;
@@ -47,11 +49,29 @@ bool session::send(const frame_ptr& f) {
     {
         std::lock_guard lock(mutex_);
         if (closed_) return false;
+        frame_ptr rest = f;
+        if (direct_fd_ >= 0 && writer_idle_ && queue_.empty()) {
+            // The common case of a fan-out: one syscall, no queue, no wake-up
+            // of the writer (which would cost a post, a timer cancel and a
+            // strand dispatch per socket). Under the mutex, so that the
+            // writer, which takes the queue under it, never writes at once.
+            const auto n =
+                ::send(direct_fd_, f->bytes.data(), f->bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n == static_cast<ssize_t>(f->bytes.size())) return true;
+            // The socket buffer is full (or the peer is gone): the writer
+            // sends the rest when the socket is writable, or sees the error.
+            if (n > 0) {
+                auto tail = std::make_shared<frame>();
+                tail->bytes.assign(f->bytes, static_cast<std::size_t>(n));
+                rest = std::move(tail);
+            }
+        }
         overflow = queue_.size() >= gw_.config.send_queue_frames ||
-                   queued_bytes_ + f->bytes.size() > gw_.config.send_queue_bytes;
+                   queued_bytes_ + rest->bytes.size() > gw_.config.send_queue_bytes;
         if (!overflow) {
-            queue_.push_back(f);
-            queued_bytes_ += f->bytes.size();
+            queue_.push_back(std::move(rest));
+            queued_bytes_ += queue_.back()->bytes.size();
+            writer_idle_ = false;
             waiter = std::exchange(waiter_, nullptr);
         }
     }
@@ -71,6 +91,9 @@ bool session::send(const frame_ptr& f) {
 
 bool session::take(std::vector<frame_ptr>& out, const std::shared_ptr<asio::steady_timer>& waiter) {
     std::lock_guard lock(mutex_);
+    // A poll that was pending across the upgrade must neither steal frames
+    // from the WebSocket nor replace its writer's registration.
+    if (writer_ && waiter && waiter != writer_) return !closed_;
     if (!queue_.empty()) {
         if (out.empty()) {
             out.swap(queue_);
@@ -79,11 +102,20 @@ bool session::take(std::vector<frame_ptr>& out, const std::shared_ptr<asio::stea
             queue_.clear();
         }
         queued_bytes_ = 0;
+        writer_idle_ = false;
         return true;
     }
     if (closed_) return false;
     if (waiter) waiter_ = waiter;
+    writer_idle_ = out.empty() && waiter && waiter == writer_;
     return true;
+}
+
+void session::set_direct_writer(int fd, std::shared_ptr<asio::steady_timer> writer) {
+    std::lock_guard lock(mutex_);
+    direct_fd_ = fd;
+    writer_ = std::move(writer);
+    writer_idle_ = false;  // until the writer's next take() finds nothing to write
 }
 
 bool session::closed() const {
@@ -149,6 +181,9 @@ void session::switch_to_websocket(std::function<void()> abort) {
         abort_transport_ = std::move(abort);
         // A poll still registered must not steal frames from the WebSocket.
         stale_poll = std::exchange(waiter_, nullptr);
+        // The poll's idleness is not the WebSocket writer's, which may still
+        // be writing the probe answer: no direct send before it takes the queue.
+        writer_idle_ = false;
     }
     wake(stale_poll);
     gw_.metrics.upgrades.inc();

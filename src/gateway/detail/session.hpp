@@ -45,15 +45,29 @@ public:
     std::string log_id() const;
     const boost::asio::ip::address& remote() const noexcept { return remote_; }
 
-    /// Queues a frame. Past the queue limits the session is dropped as a slow
-    /// consumer. False when the frame was not queued.
+    /// Sends or queues a frame. While the WebSocket's writer is idle and
+    /// nothing is queued, the frame is written straight to the socket (one
+    /// non-blocking send on the caller's thread); what the kernel does not
+    /// take is queued for the writer. Past the queue limits the session is
+    /// dropped as a slow consumer. False when the frame was neither sent nor queued.
     bool send(const frame_ptr& f);
 
     /// Moves every queued frame into `out`. When there is none and the
     /// session is open, `waiter` (if given) is cancelled by the next send or
     /// close. Returns false once the session is closed and nothing is left.
+    /// A writer calls it before each write with what it is about to write in
+    /// `out`: when `out` stays empty the writer is idle, and send() may write
+    /// to the direct descriptor itself until the writer is woken.
     bool take(std::vector<frame_ptr>& out,
               const std::shared_ptr<boost::asio::steady_timer>& waiter);
+
+    /// The WebSocket's descriptor for direct sends and the timer its writer
+    /// waits on (what it passes to take()); -1 and nullptr stop them. The
+    /// transport clears them before it closes the socket, so that a send never
+    /// reaches a descriptor number that was closed (and possibly reused).
+    /// While a writer is set, a take() with another waiter (a poll left over
+    /// from before the upgrade) gets nothing and registers nothing.
+    void set_direct_writer(int fd, std::shared_ptr<boost::asio::steady_timer> writer);
 
     /// Closes the session (idempotent): leaves every channel, stops the
     /// heartbeat, wakes or aborts the transport.
@@ -102,6 +116,9 @@ private:
     std::vector<frame_ptr> queue_;  // not a deque: an idle socket should own no buffer
     std::size_t queued_bytes_ = 0;
     std::shared_ptr<boost::asio::steady_timer> waiter_;
+    int direct_fd_ = -1;                                 // the WebSocket, while attached
+    std::shared_ptr<boost::asio::steady_timer> writer_;  // its writer's waiter
+    bool writer_idle_ = false;  // the writer waits on waiter_: send() may write itself
     std::function<void()> abort_transport_;
     transport_kind transport_;
     bool closed_ = false;

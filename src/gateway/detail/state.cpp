@@ -39,7 +39,7 @@ gateway_metrics::gateway_metrics(core::registry& r)
                         "Sockets disconnected for flooding joins past the rate limit.")) {}
 
 gateway_state::gateway_state(gateway_config c, gateway_dependencies d)
-    : config(std::move(c)), deps(d), metrics(d.metrics), channels(d.metrics) {}
+    : config(std::move(c)), deps(d), metrics(d.metrics), channels(d.metrics, d.io) {}
 
 std::shared_ptr<session> gateway_state::create_session(const boost::asio::ip::address& remote,
                                                        std::optional<std::string> handshake_user,

@@ -50,6 +50,7 @@ public:
     static asio::awaitable<void> run(std::shared_ptr<ws_connection> self) {
         if (!self->upgrading_) {
             self->session_->attach_websocket(self->aborter());
+            self->session_->set_direct_writer(self->socket_.native_handle(), self->wake_);
             self->attached_ = true;
             engineio::handshake h{self->session_->sid(),
                                   {},
@@ -172,6 +173,7 @@ private:
                 }
                 if (p->type == engineio::packet_type::upgrade) {
                     session_->switch_to_websocket(aborter());
+                    session_->set_direct_writer(socket_.native_handle(), wake_);
                     attached_ = true;
                     wake_->cancel();
                     co_return;
@@ -213,6 +215,8 @@ private:
                 break;
             }
         }
+        // No direct send may reach the descriptor once it is closed (and reused).
+        if (self->attached_) self->session_->set_direct_writer(-1, nullptr);
         // RFC 6455 §7.1.2: the server starts the closing handshake, then closes TCP.
         if (!ec && !self->closing_) {
             // The reason says why (e.g. "server shutting down"), for the peer's logs.
