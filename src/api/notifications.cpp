@@ -84,7 +84,9 @@ awaitable<http::response> send_notification(service& s, http::request_context& c
     spdlog::info("notification {} {} sent by {}", stored.id, stored.msg_type,
                  stored.actor_id.value_or("-"));
     auto res = http::json_response(http::status::created, to_json(stored), ctx.req.version());
-    res.set(boost::beast::http::field::location, "/notifications/" + stored.id);
+    // Only a broadcast is one the sender can read back at this address.
+    if (!stored.user_id)
+        res.set(boost::beast::http::field::location, "/notifications/" + stored.id);
     co_return res;
 }
 
@@ -135,6 +137,19 @@ awaitable<http::response> list_notifications(service& s, http::request_context& 
     page["nextCursor"] = more ? json::value(encode_cursor(items.back().created_at, items.back().id))
                               : json::value(nullptr);
     co_return http::json_response(http::status::ok, page, ctx.req.version());
+}
+
+awaitable<http::response> get_one(service& s, http::request_context& ctx) {
+    const auto me = s.authenticate(ctx);
+    const std::string id = to_lower(ctx.param("id"));
+    auto pending = s.blocking([&s, me, id] {
+        if (!core::is_uuid(id)) throw not_found("notification");
+        auto n = s.deps.store.get_notification(id, me);
+        if (!n) throw not_found("notification");
+        return *n;
+    });
+    auto n = co_await std::move(pending);
+    co_return http::json_response(http::status::ok, to_json(n), ctx.req.version());
 }
 
 awaitable<http::response> mark_read(service& s, http::request_context& ctx) {
@@ -205,6 +220,7 @@ void add_notification_routes(http::router& r, service& s) {
           s.guarded([&s](auto& ctx) { return notify_all(s, ctx); }));
     r.add(verb::post, "/notifications/users/{userId}",
           s.guarded([&s](auto& ctx) { return notify_user(s, ctx); }));
+    r.add(verb::get, "/notifications/{id}", s.guarded([&s](auto& ctx) { return get_one(s, ctx); }));
 }
 
 }  // namespace chat::api::detail

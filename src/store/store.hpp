@@ -314,6 +314,10 @@ public:
     virtual std::vector<notification> list_notifications(
         const std::string& user_id, bool unread_only,
         const std::optional<notification_cursor>& after, int limit) = 0;
+    /// One notification as the user sees it; nullopt when the user cannot
+    /// see it (another user's, or a broadcast from before the user signed up).
+    virtual std::optional<notification> get_notification(const std::string& notification_id,
+                                                         const std::string& user_id) = 0;
     /// Marks one of the user's notifications read (again: no change);
     /// nullopt when the user cannot see it.
     virtual std::optional<notification> mark_notification_read(const std::string& notification_id,

@@ -140,6 +140,9 @@ describe('POST /notifications/users/{userId}', () => {
     assert.ok((await mine(alice)).notifications.some((x) => x.id === n.id));
     assert.ok(!(await mine(bob)).notifications.some((x) => x.id === n.id), 'not for bob');
     assertError(await bob.client.put(`/notifications/${n.id}/read`), 404, 'not_found');
+    assert.deepEqual(assertStatus(await alice.client.get(`/notifications/${n.id}`), 200), n);
+    assertError(await bob.client.get(`/notifications/${n.id}`), 404, 'not_found');
+    assertError(await admin.client.get(`/notifications/${n.id}`), 404, 'not_found');
   });
 
   test('unknown user 404, wrong type 400', async () => {
@@ -218,11 +221,19 @@ describe('GET /notifications and PUT /notifications/{id}/read', () => {
     assertStatus(await u1.client.put(`/notifications/${n.id}/read`), 200);
     assert.equal((await mine(u1)).notifications.find((x) => x.id === n.id).read, true);
     assert.equal((await mine(u2)).notifications.find((x) => x.id === n.id).read, false);
+    // GET /notifications/{id} (the Location of a broadcast) shows each one's own read state.
+    assert.equal(assertStatus(await u1.client.get(`/notifications/${n.id}`), 200).read, true);
+    assert.equal(assertStatus(await u2.client.get(`/notifications/${n.id}`), 200).read, false);
+    const late = await signUp(srv.baseUrl);
+    assertError(await late.client.get(`/notifications/${n.id}`), 404, 'not_found');
   });
 
   test('bad ids and queries', async () => {
     assertError(await alice.client.put(`/notifications/${randomUUID()}/read`), 404, 'not_found');
     assertError(await alice.client.put('/notifications/not-a-uuid/read'), 404, 'not_found');
+    assertError(await alice.client.get(`/notifications/${randomUUID()}`), 404, 'not_found');
+    assertError(await alice.client.get('/notifications/not-a-uuid'), 404, 'not_found');
+    assertError(await anon.get(`/notifications/${randomUUID()}`), 401, 'unauthorized');
     assertValidation(await alice.client.get('/notifications?unread=maybe'), ['unread']);
     assertValidation(await alice.client.get('/notifications?limit=0'), ['limit']);
     assertValidation(await alice.client.get('/notifications?cursor=x'), ['cursor']);

@@ -96,6 +96,8 @@ public:
     std::vector<notification> list_notifications(const std::string& user_id, bool unread_only,
                                                  const std::optional<notification_cursor>& after,
                                                  int limit) override;
+    std::optional<notification> get_notification(const std::string& notification_id,
+                                                 const std::string& user_id) override;
     std::optional<notification> mark_notification_read(const std::string& notification_id,
                                                        const std::string& user_id) override;
 

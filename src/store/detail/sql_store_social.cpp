@@ -388,6 +388,23 @@ std::vector<notification> sql_store::list_notifications(
     return out;
 }
 
+std::optional<notification> sql_store::get_notification(const std::string& notification_id,
+                                                        const std::string& user_id) {
+    std::optional<notification> out;
+    read([&](soci::session& sql) {
+        notification_row row;
+        soci::statement st(sql);
+        row.bind(st);
+        st.exchange(soci::use(user_id));
+        st.exchange(soci::use(user_id));
+        st.exchange(soci::use(user_id));
+        st.exchange(soci::use(notification_id));
+        prepare_once(st, notification_query("AND n.id = :id"));
+        if (st.execute(true)) out = row.get();
+    });
+    return out;
+}
+
 std::optional<notification> sql_store::mark_notification_read(const std::string& notification_id,
                                                               const std::string& user_id) {
     std::optional<notification> out;

@@ -17,11 +17,6 @@ const NOTICE_LABELS = {
   'all.new-feature': 'New feature',
   'person.payment': 'Payment',
 };
-// How far back GET /notifications is searched for the one a signal names: it
-// is stored before it is signalled and the list is newest first, so it is on
-// the first page unless a burst of newer ones came in between.
-const NOTICE_PAGE = 20;
-
 const api = new Api();
 const state = {
   me: null, // { id, nickname }
@@ -104,13 +99,15 @@ function toast(title, body) {
 
 /**
  * A notification signal (`all.*`, `person.payment`) carries only its id: the
- * title and body come from GET /notifications. Without them (a failed fetch,
- * or pushed off the page by newer ones) the label alone still tells the news.
+ * title and body come from GET /notifications/{id}. Without them (a failed
+ * fetch, a signal without an id) the label alone still tells the news.
  */
 async function showNotice(event) {
   const label = NOTICE_LABELS[event['msg-type']] ?? 'Announcement';
-  const page = await api.get(`/notifications?limit=${NOTICE_PAGE}`).catch(() => null);
-  const notice = page?.notifications.find((n) => n.id === event.notificationId);
+  const id = typeof event.notificationId === 'string' ? event.notificationId : null;
+  const notice = id
+    ? await api.get(`/notifications/${encodeURIComponent(id)}`).catch(() => null)
+    : null;
   if (notice) toast(notice.title, notice.body || label);
   else toast(label, null);
 }
