@@ -20,13 +20,15 @@ const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const PASSWORD = 'correct-horse-42';
 const SEEDED = 120; // more than two history pages (50 each)
 const WAIT_MS = 10_000;
+// Ann is an admin (--admin-email): she sends the broadcast and the payment notice.
+const ANN_EMAIL = uniqueEmail('ann');
 
 let srv;
 let browser;
 
 before(async () => {
   // A short access token lifetime, so the page must renew it during the test.
-  srv = await startServer({ args: ['--access-token-ttl', '10'] });
+  srv = await startServer({ args: ['--access-token-ttl', '10', '--admin-email', ANN_EMAIL] });
   await mkdir(ARTIFACTS, { recursive: true });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -77,10 +79,11 @@ async function signUpInPage(page, { email, nickname }) {
 
 const roomItem = (page, name) => page.locator('.room-item', { has: page.locator('.room-name', { hasText: name }) });
 const roomNames = (page) => page.locator('.room-item .room-name').allTextContents();
+const toastOf = (page, title) => page.locator('.toast', { has: page.locator('strong', { hasText: title }) });
 const firstSeq = (page) => page.locator('#messages .message').first().getAttribute('data-seq').then(Number);
 
 test('two people chat in Chromium: invite, live messages, unread badge, history paging', async () => {
-  const ann = { email: uniqueEmail('ann'), nickname: 'Ann' };
+  const ann = { email: ANN_EMAIL, nickname: 'Ann' };
   const bob = { email: uniqueEmail('bob'), nickname: 'Bob <b>&amp;' }; // markup stays text
   const a = await openPage({ width: 1280, height: 800 });
   const b = await openPage({ width: 390, height: 844 }); // a phone
@@ -116,6 +119,29 @@ test('two people chat in Chromium: invite, live messages, unread badge, history 
     assert.equal(res.status, 201);
   }
   await roomItem(b, 'Launch').locator('.badge', { hasText: String(SEEDED) }).waitFor();
+
+  // Ann, an admin, broadcasts through the REST API: the signal carries only
+  // the notification's id, so both pages fetch it and toast its title and
+  // body (markup stays text).
+  const broadcast = { msgType: 'all.service-check', title: 'Maintenance <b>tonight</b>', body: 'Down 02:00–02:10 UTC & back' };
+  // A fresh token: the seeding may have outlived the 10 s one.
+  const admin = api(srv.baseUrl, { token: (await login(srv.baseUrl, ann.email, PASSWORD)).accessToken });
+  const sent = await admin.post('/notifications/all', broadcast);
+  assert.equal(sent.status, 201);
+  for (const page of [a, b]) {
+    const shown = toastOf(page, broadcast.title);
+    await shown.waitFor();
+    assert.equal(await shown.locator('strong').textContent(), broadcast.title);
+    assert.equal(await shown.locator('p').textContent(), broadcast.body);
+  }
+  // A payment notice reaches Bob's page only.
+  const { participants } = (await admin.get(`/rooms/${roomId}/participants`)).body;
+  const bobId = participants.find((p) => p.nickname === bob.nickname).userId;
+  const payment = { msgType: 'person.payment', title: 'Payment received: 1,200 KRW', body: 'Order 42' };
+  assert.equal((await admin.post(`/notifications/users/${bobId}`, payment)).status, 201);
+  await toastOf(b, payment.title).filter({ hasText: payment.body }).waitFor();
+  await shot(b, 'phone-toasts');
+  assert.equal(await toastOf(a, payment.title).count(), 0);
 
   // Ann sends with Enter in the page; Bob's list moves Launch up, live.
   await roomItem(a, 'Launch').click();

@@ -9,11 +9,18 @@ import { Signals } from './signals.js';
 const PAGE = 50; // messages per history page
 const ROOMS_PAGE = 100;
 const TOAST_MS = 6000;
-const ALL_EVENTS = {
+// Labels for notification signals, shown alone when the notification itself
+// cannot be fetched.
+const NOTICE_LABELS = {
   'all.service-check': 'Service check',
   'all.biz-event': 'News',
   'all.new-feature': 'New feature',
+  'person.payment': 'Payment',
 };
+// How far back GET /notifications is searched for the one a signal names: it
+// is stored before it is signalled and the list is newest first, so it is on
+// the first page unless a burst of newer ones came in between.
+const NOTICE_PAGE = 20;
 
 const api = new Api();
 const state = {
@@ -93,6 +100,19 @@ function toast(title, body) {
   close.addEventListener('click', remove);
   setTimeout(remove, TOAST_MS);
   $('toasts').append(node);
+}
+
+/**
+ * A notification signal (`all.*`, `person.payment`) carries only its id: the
+ * title and body come from GET /notifications. Without them (a failed fetch,
+ * or pushed off the page by newer ones) the label alone still tells the news.
+ */
+async function showNotice(event) {
+  const label = NOTICE_LABELS[event['msg-type']] ?? 'Announcement';
+  const page = await api.get(`/notifications?limit=${NOTICE_PAGE}`).catch(() => null);
+  const notice = page?.notifications.find((n) => n.id === event.notificationId);
+  if (notice) toast(notice.title, notice.body || label);
+  else toast(label, null);
 }
 
 // --- authentication ----------------------------------------------------------
@@ -452,8 +472,8 @@ async function leaveRoom() {
 
 async function onSignal(event) {
   const type = event['msg-type'];
-  if (event['relay-type'] === 'all') {
-    toast(ALL_EVENTS[type] ?? 'Announcement', event.title ?? event.body ?? null);
+  if (event['relay-type'] === 'all' || type === 'person.payment') {
+    await showNotice(event);
     return;
   }
   if (type === 'person.invited') {
