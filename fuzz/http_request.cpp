@@ -122,7 +122,7 @@ void check_route(const routes& r, http::request& req) {
     // As http::server::state::dispatch resolves a request.
     const auto parsed = boost::urls::parse_origin_form(req.target());
     if (!parsed) return;  // 400
-    http::request_context ctx{req, *parsed, {}, "trace", {}};
+    http::request_context ctx{req, *parsed, {}, "trace", {}, {}};
     const std::string path = parsed->path();
     FUZZ_CHECK(!path.empty() && path.front() == '/');
     const auto m = r.table.match(req.method(), path, ctx.path_params);

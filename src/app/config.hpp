@@ -49,6 +49,8 @@ struct config {
     std::string signup_rate_per_ip = "20/1h";
     std::string message_rate_per_user = "120/1m";
     std::string join_rate_per_socket = "1200/1m";  // event.client joins (gateway)
+    // Reverse proxies (address or CIDR) whose X-Forwarded-For names the client.
+    std::vector<std::string> trusted_proxies;
 };
 
 }  // namespace chat::app

@@ -2,6 +2,7 @@
 
 #include "app/runtime.hpp"
 #include "core/rate_limit.hpp"
+#include "http/client_address.hpp"
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -24,6 +25,18 @@ void add_common_options(CLI::App& cmd, chat::app::config& c) {
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
 }
+
+// An address or ADDRESS/PREFIX (http::trusted_proxies::parse).
+const CLI::Validator trusted_proxy_spec(
+    [](std::string& text) -> std::string {
+        try {
+            chat::http::trusted_proxies::parse({text});
+            return {};
+        } catch (const std::invalid_argument& e) {
+            return e.what();
+        }
+    },
+    "ADDRESS[/PREFIX]");
 
 void add_server_options(CLI::App& cmd, chat::app::config& c) {
     cmd.add_option("--listen", c.listen, "Address and port to listen on (port 0: any free port)")
@@ -65,6 +78,12 @@ void add_server_options(CLI::App& cmd, chat::app::config& c) {
     cmd.add_flag("--access-log,!--no-access-log", c.access_log, "One log line per HTTP request")
         ->envname("SIMPLE_CHAT_ACCESS_LOG")
         ->capture_default_str();
+    cmd.add_option("--trusted-proxy", c.trusted_proxies,
+                   "Reverse proxy (address or CIDR, repeatable) whose X-Forwarded-For names the "
+                   "client for per-address limits and the access log (default: trust nobody)")
+        ->envname("SIMPLE_CHAT_TRUSTED_PROXIES")
+        ->delimiter(',')
+        ->check(trusted_proxy_spec);
 }
 
 void add_relay_options(CLI::App& cmd, chat::app::config& c) {

@@ -230,6 +230,10 @@ int run_role(role r, config c) {
     sc.body_timeout = std::chrono::milliseconds(c.body_timeout_ms);
     sc.idle_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
     sc.access_log = c.access_log;
+    sc.trusted = http::trusted_proxies::parse(c.trusted_proxies);
+    if (!sc.trusted.empty())
+        spdlog::info("client addresses from X-Forwarded-For of the trusted proxies {}",
+                     sc.trusted.to_string());
     // Signals are caught before the port is announced: a SIGTERM right after
     // the "listening" line must drain, not kill.
     asio::signal_set signals(io, SIGINT, SIGTERM);

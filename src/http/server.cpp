@@ -15,6 +15,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/range/iterator_range.hpp>
 #include <boost/url/parse.hpp>
 
 #include <array>
@@ -115,9 +116,10 @@ struct server::state : std::enable_shared_from_this<server::state> {
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> session(tcp::socket socket);
-    asio::awaitable<response> dispatch(request& req, const asio::ip::address& remote,
-                                       const std::string& trace_id, beast::tcp_stream& stream,
-                                       bool& taken_over, const route_metrics*& metrics);
+    asio::awaitable<response> dispatch(request& req, const asio::ip::address& client,
+                                       const asio::ip::address& peer, const std::string& trace_id,
+                                       beast::tcp_stream& stream, bool& taken_over,
+                                       const route_metrics*& metrics);
 };
 
 server::server(asio::io_context& io, server_config config, const router& routes)
@@ -205,9 +207,21 @@ std::string trace_id_for(const request& req) {
     return core::uuid_v4();
 }
 
+// Every X-Forwarded-For field in order, as one list (RFC 9110 §5.3): a proxy
+// may append its hop as a field of its own.
+std::string forwarded_for(const request& req) {
+    std::string joined;
+    for (const auto& field : boost::make_iterator_range(req.equal_range("X-Forwarded-For"))) {
+        if (!joined.empty()) joined.push_back(',');
+        joined.append(field.value());
+    }
+    return joined;
+}
+
 }  // namespace
 
-asio::awaitable<response> server::state::dispatch(request& req, const asio::ip::address& remote,
+asio::awaitable<response> server::state::dispatch(request& req, const asio::ip::address& client,
+                                                  const asio::ip::address& peer,
                                                   const std::string& trace_id,
                                                   beast::tcp_stream& stream, bool& taken_over,
                                                   const route_metrics*& metrics) {
@@ -217,7 +231,7 @@ asio::awaitable<response> server::state::dispatch(request& req, const asio::ip::
         co_return error_response(status::bad_request, "bad_request", "malformed request target",
                                  trace_id, {}, req.version());
     }
-    request_context ctx{req, *parsed, {}, trace_id, remote};
+    request_context ctx{req, *parsed, {}, trace_id, client, peer};
     std::string path = parsed->path();  // percent-decoded
     const auto m = routes.match(req.method(), path, ctx.path_params);
     switch (m.result) {
@@ -259,7 +273,7 @@ asio::awaitable<response> server::state::dispatch(request& req, const asio::ip::
 asio::awaitable<void> server::state::session(tcp::socket socket) {
     auto self = shared_from_this();
     boost::system::error_code ec;
-    const auto remote = socket.remote_endpoint(ec).address();
+    const auto peer = socket.remote_endpoint(ec).address();
     beast::tcp_stream stream(std::move(socket));
     std::list<connection>::iterator me;
     {
@@ -316,8 +330,11 @@ asio::awaitable<void> server::state::session(tcp::socket socket) {
             request req = parser.release();
             const auto method = std::string(to_string(req.method()));
             const auto target = loggable_target(req.target());
+            // Per request, not per connection: a proxy's keep-alive connection
+            // carries the requests of many clients.
+            const auto client = client_address(peer, forwarded_for(req), config.trusted);
             stream.expires_never();
-            auto handled = dispatch(req, remote, trace_id, stream, taken_over, metrics);
+            auto handled = dispatch(req, client, peer, trace_id, stream, taken_over, metrics);
             res = co_await std::move(handled);
             if (taken_over) {
                 std::lock_guard lock(mutex);
@@ -331,9 +348,10 @@ asio::awaitable<void> server::state::session(tcp::socket socket) {
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
             if (metrics) metrics->record(res.result_int(), seconds);
             if (config.access_log) {
-                spdlog::info("{} {} {} {}B {:.3f}ms trace={} remote={}", method, target,
+                spdlog::info("{} {} {} {}B {:.3f}ms trace={} remote={}{}{}", method, target,
                              res.result_int(), res.body().size(), seconds * 1e3, trace_id,
-                             remote.to_string());
+                             client.to_string(), client == peer ? "" : " via=",
+                             client == peer ? std::string() : peer.to_string());
             }
         }
         if (close_after) {

@@ -7,6 +7,7 @@
 // connections and lets requests in flight finish; drained() tells when the
 // last connection has gone.
 
+#include "http/client_address.hpp"
 #include "http/router.hpp"
 #include "http/types.hpp"
 
@@ -29,6 +30,8 @@ struct server_config {
     std::chrono::milliseconds body_timeout{30'000};
     std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
     bool access_log = true;
+    // Peers whose X-Forwarded-For names the client (request_context::remote).
+    trusted_proxies trusted;
 };
 
 /// The request target as the access log shows it: the values of query

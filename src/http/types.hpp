@@ -30,7 +30,10 @@ struct request_context {
     boost::urls::url_view url;  // parsed target (path and query)
     std::vector<std::pair<std::string, std::string>> path_params;
     std::string trace_id;  // X-Request-Id, accepted or generated
+    /// The client's address: the TCP peer, or the address a trusted proxy
+    /// forwarded (http/client_address.hpp). Key per-address limits on this.
     asio::ip::address remote;
+    asio::ip::address peer;  // the TCP peer (a proxy, when one is in between)
 
     /// The value of `{name}` in the matched route pattern; empty if absent.
     std::string_view param(std::string_view name) const noexcept;

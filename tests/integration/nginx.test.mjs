@@ -3,7 +3,10 @@
 // and two `gateway` nodes on one SQLite file. socket.io-client connects
 // through nginx over long-polling with the upgrade to WebSocket and receives
 // relay events; REST calls are spread over both api nodes; polling sessions
-// stick to their gateway.
+// stick to their gateway. A second small setup (one `serve` node started
+// with --trusted-proxy 127.0.0.1 behind its own nginx) checks that
+// per-address limits see the client's address, not nginx's, and that
+// nobody gets a fresh address by writing X-Forwarded-For.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +17,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { startNginx } from './lib/nginx.mjs';
 import { Redis } from './lib/redis.mjs';
-import { api, assertStatus, randomSecret, signUpMany, sleep, startServer } from './lib/server.mjs';
+import { requestFrom } from './lib/raw.mjs';
+import { api, assertError, assertStatus, randomSecret, signUpMany, sleep, startServer } from './lib/server.mjs';
 import { clientPool, TRANSPORTS } from './lib/socket.mjs';
 
 const [POLLING] = TRANSPORTS;
@@ -177,5 +181,66 @@ describe('Socket.IO through nginx', () => {
       used.add([...upstreams][0]);
     }
     assert.deepEqual(used, new Set([hostPort(nodes.gw1), hostPort(nodes.gw2)]), 'both gateways hold sessions');
+  });
+});
+
+describe('client addresses behind nginx with --trusted-proxy', () => {
+  const LOGIN_LIMIT = 3;
+  let node;
+  let front;
+  let user;
+
+  before(async () => {
+    node = await startServer({
+      accessLog: true,
+      args: ['--trusted-proxy', '127.0.0.1', '--login-rate-per-ip', `${LOGIN_LIMIT}/1h`,
+        '--max-connections-per-ip', '2'],
+    });
+    front = await startNginx({ api: [hostPort(node)], gateway: [hostPort(node)] });
+    [user] = await signUpMany(node.baseUrl, 1);
+  });
+
+  after(async () => {
+    await front?.stop();
+    await node?.stop();
+  });
+
+  const login = (address, baseUrl, { password = 'wrong-password-1', headers } = {}) =>
+    requestFrom(address, baseUrl, 'POST', '/token', { body: { email: user.email, password }, headers });
+
+  /** Uses up `address`'s login bucket; the i-th attempt sends the headers headersFor(i). */
+  async function exhaust(address, baseUrl, headersFor = () => ({})) {
+    for (let i = 0; i < LOGIN_LIMIT; i++) {
+      assertError(await login(address, baseUrl, { headers: headersFor(i) }), 401, 'invalid_credentials');
+    }
+  }
+
+  test('clients behind nginx have their own login bucket, and the log names them', async () => {
+    await exhaust('127.0.0.2', front.baseUrl);
+    assertError(await login('127.0.0.2', front.baseUrl, { password: user.password }), 429, 'rate_limited');
+    assertStatus(await login('127.0.0.3', front.baseUrl, { password: user.password }), 200);
+    const lines = node.output().split('\n').filter((l) => l.includes('POST /token'));
+    assert.ok(lines.some((l) => /remote=127\.0\.0\.2 via=127\.0\.0\.1\b/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /remote=127\.0\.0\.3 via=127\.0\.0\.1\b/.test(l)), lines.join('\n'));
+  });
+
+  test('a forged X-Forwarded-For gets no fresh bucket, through nginx or directly', async () => {
+    // Through nginx the forged entries stay left of the address nginx appends.
+    await exhaust('127.0.0.4', front.baseUrl, (i) => ({ 'x-forwarded-for': `198.51.100.${i + 1}` }));
+    assertError(await login('127.0.0.4', front.baseUrl, {
+      password: user.password, headers: { 'x-forwarded-for': '127.0.0.3, 127.0.0.1' },
+    }), 429, 'rate_limited');
+    // Directly from an untrusted address the header is not read at all.
+    await exhaust('127.0.0.5', node.baseUrl, (i) => ({ 'x-forwarded-for': `198.51.100.${i + 1}` }));
+    assertError(await login('127.0.0.5', node.baseUrl, {
+      password: user.password, headers: { 'x-forwarded-for': '127.0.0.3' },
+    }), 429, 'rate_limited');
+  });
+
+  test('the gateway counts sockets per client, not per nginx', async () => {
+    const handshake = (address) => requestFrom(address, front.baseUrl, 'GET', '/socket.io/?EIO=4&transport=polling');
+    for (let i = 0; i < 2; i++) assert.equal((await handshake('127.0.0.6')).status, 200);
+    assert.equal((await handshake('127.0.0.6')).status, 503, 'the third session from one client is refused');
+    assert.equal((await handshake('127.0.0.7')).status, 200, 'another client behind the same nginx is not');
   });
 });

@@ -87,11 +87,11 @@ export function connect(port) {
  * for limits kept per client address. Resolves like api(): { status, headers
  * (a Headers), body, text }.
  */
-export function requestFrom(localAddress, baseUrl, method, path, { body, token } = {}) {
+export function requestFrom(localAddress, baseUrl, method, path, { body, token, headers: extra = {} } = {}) {
   return new Promise((resolve, reject) => {
     const url = new URL(path, baseUrl);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers = {};
+    const headers = { ...extra };
     if (payload !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = Buffer.byteLength(payload);

@@ -591,7 +591,7 @@ protected:
         target_ = target;
         const auto url = boost::urls::parse_origin_form(target_);
         EXPECT_TRUE(url) << target;
-        http::request_context ctx{req_, *url, {}, "trace", {}};
+        http::request_context ctx{req_, *url, {}, "trace", {}, {}};
         return query_integer(ctx, "limit", min, max);
     }
 
