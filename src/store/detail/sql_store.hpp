@@ -72,6 +72,25 @@ public:
     std::int64_t mark_read(const std::string& room_id, const std::string& user_id,
                            std::int64_t seq) override;
 
+    // Threads and files: threads_files.cpp.
+    message post_message_with_files(const std::string& room_id, const std::string& sender_id,
+                                    const std::string& text,
+                                    const std::vector<std::string>& file_ids) override;
+    thread_message post_thread_message(const std::string& room_id,
+                                       const std::string& root_message_id,
+                                       const std::string& sender_id, const std::string& text,
+                                       const std::vector<std::string>& file_ids) override;
+    std::vector<thread_message> list_thread_messages(const std::string& room_id,
+                                                     const std::string& root_message_id,
+                                                     std::int64_t after, int limit) override;
+    std::vector<std::string> list_thread_participants(const std::string& room_id,
+                                                      const std::string& root_message_id) override;
+    std::vector<message_extras> describe_messages(
+        const std::vector<std::string>& message_ids) override;
+    file_info insert_file(file_info f) override;
+    std::optional<file_info> find_file(const std::string& file_id,
+                                       const std::string& user_id) override;
+
 private:
     /// Runs `f` with a leased session, translating driver errors into the
     /// store's exceptions. Runs `f` again, from the start, after a deadlock
