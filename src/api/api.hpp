@@ -7,11 +7,13 @@
 #include "core/metrics.hpp"
 #include "http/router.hpp"
 #include "relay/bus.hpp"
+#include "store/blob_store.hpp"
 #include "store/store.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,6 +42,9 @@ struct dependencies {
     token_policy tokens;
     std::string version;
     std::vector<health_check> health_checks = {};
+    /// Uploaded files' bytes; the file routes are served only when set.
+    store::blob_store* blobs = nullptr;
+    std::size_t max_upload = 25 * 1024 * 1024;  // bytes of one file (larger: 413)
 };
 
 namespace detail {
@@ -56,7 +61,8 @@ public:
 
     /// Adds the actuator routes (health, info, metrics) to `r`: every role serves them.
     void register_actuator_routes(http::router& r);
-    /// Adds the REST API's routes (users, tokens, rooms, messages) to `r`.
+    /// Adds the REST API's routes (users, tokens, rooms, messages, threads,
+    /// and files when `blobs` is set) to `r`.
     void register_api_routes(http::router& r);
 
 private:

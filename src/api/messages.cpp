@@ -18,20 +18,27 @@ awaitable<http::response> send_message(service& s, http::request_context& ctx) {
     const auto me = s.authenticate(ctx);
     const auto body = parse_json_body(ctx.req);
     body_reader in(body);
-    const auto text = in.string("text", true, 1, max_text_length, false);
-    if (text && text->find_first_not_of(" \t\r\n") == std::string::npos) {
-        in.fail("text", "must not be blank");
-    }
+    auto file_ids = read_file_ids(in);
+    const auto text = read_message_text(in, !file_ids.empty(), max_text_length);
     in.finish();
     const std::string id = to_lower(ctx.param("id"));
-    auto pending = s.blocking([&s, me, id, text = *text] {
-        if (!core::is_uuid(id) || !s.deps.store.is_participant(id, me)) throw not_found("room");
-        return s.deps.store.post_message(id, me, text);
+    struct sent {
+        store::message msg;
+        json::object view;
+    };
+    auto pending = s.blocking([&s, me, id, text, file_ids = std::move(file_ids)] {
+        auto& st = s.deps.store;
+        if (!core::is_uuid(id) || !st.is_participant(id, me)) throw not_found("room");
+        require_readable_files(st, file_ids, me);
+        auto msg = file_ids.empty() ? st.post_message(id, me, text)
+                                    : st.post_message_with_files(id, me, text, file_ids);
+        auto view = describe(st, {msg}).at(0).as_object();
+        return sent{std::move(msg), std::move(view)};
     });
-    auto msg = co_await std::move(pending);
+    auto [msg, view] = co_await std::move(pending);
     s.publish(relay::relay_type::chat, id, "room.msg.new",
               {{"messageId", msg.id}, {"seq", msg.seq}, {"senderId", me}});
-    auto res = http::json_response(http::status::created, to_json(msg), ctx.req.version());
+    auto res = http::json_response(http::status::created, view, ctx.req.version());
     res.set(boost::beast::http::field::location, "/rooms/" + id + "/messages/" + msg.id);
     co_return res;
 }
@@ -44,20 +51,19 @@ awaitable<http::response> list_messages(service& s, http::request_context& ctx) 
     const std::string id = to_lower(ctx.param("id"));
     auto pending = s.blocking([&s, me, id, before, after, limit] {
         if (!core::is_uuid(id) || !s.deps.store.is_participant(id, me)) throw not_found("room");
-        return s.deps.store.list_messages(id, before, after, limit + 1);
+        auto page = s.deps.store.list_messages(id, before, after, limit + 1);
+        return std::make_pair(page, describe(s.deps.store, page));
     });
-    auto messages = co_await std::move(pending);
+    auto [messages, items] = co_await std::move(pending);
     // One extra row tells whether another page exists in the paging direction.
     const bool more = messages.size() > static_cast<std::size_t>(limit);
     if (more) {
         if (after) {
-            messages.pop_back();  // paging forward: the extra one is the newest
+            items.pop_back();  // paging forward: the extra one is the newest
         } else {
-            messages.erase(messages.begin());  // paging back: the extra one is the oldest
+            items.erase(items.begin());  // paging back: the extra one is the oldest
         }
     }
-    json::array items;
-    for (const auto& m : messages) items.push_back(to_json(m));
     co_return http::json_response(http::status::ok,
                                   json::object{{"messages", std::move(items)}, {"hasMore", more}},
                                   ctx.req.version());
@@ -72,10 +78,10 @@ awaitable<http::response> get_message(service& s, http::request_context& ctx) {
         if (!core::is_uuid(mid)) throw not_found("message");
         auto m = s.deps.store.get_message(id, mid);
         if (!m) throw not_found("message");
-        return *m;
+        return describe(s.deps.store, {*m}).at(0).as_object();
     });
-    auto msg = co_await std::move(pending);
-    co_return http::json_response(http::status::ok, to_json(msg), ctx.req.version());
+    auto view = co_await std::move(pending);
+    co_return http::json_response(http::status::ok, view, ctx.req.version());
 }
 
 awaitable<http::response> delete_message(service& s, http::request_context& ctx) {
@@ -130,6 +136,15 @@ awaitable<http::response> mark_read(service& s, http::request_context& ctx) {
 }
 
 }  // namespace
+
+std::string read_message_text(body_reader& in, bool has_files, std::size_t max_length) {
+    // A message may be only files; without any it needs words.
+    const auto text = in.string("text", !has_files, has_files ? 0 : 1, max_length, false);
+    if (!has_files && text && text->find_first_not_of(" \t\r\n") == std::string::npos) {
+        in.fail("text", "must not be blank");
+    }
+    return text.value_or("");
+}
 
 void add_message_routes(http::router& r, service& s) {
     using http::verb;

@@ -133,6 +133,8 @@ void rest_api::register_api_routes(http::router& r) {
     detail::add_token_routes(r, *service_);
     detail::add_room_routes(r, *service_);
     detail::add_message_routes(r, *service_);
+    detail::add_thread_routes(r, *service_);
+    if (service_->deps.blobs) detail::add_file_routes(r, *service_);
 }
 
 }  // namespace chat::api

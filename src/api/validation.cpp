@@ -119,7 +119,7 @@ std::optional<std::vector<std::string>> body_reader::uuid_list(std::string_view 
         return std::nullopt;
     }
     if (!v->is_array()) {
-        fail(name, "must be an array of user ids");
+        fail(name, "must be an array of ids (UUID strings)");
         return std::nullopt;
     }
     const auto& arr = v->get_array();
@@ -130,7 +130,7 @@ std::optional<std::vector<std::string>> body_reader::uuid_list(std::string_view 
     std::vector<std::string> out;
     for (const auto& item : arr) {
         if (!item.is_string() || !core::is_uuid(item.get_string())) {
-            fail(name, "must contain only user ids (UUID strings)");
+            fail(name, "must contain only ids (UUID strings)");
             return std::nullopt;
         }
         std::string id = to_lower(item.get_string());

@@ -38,6 +38,8 @@ struct config {
     std::size_t send_queue_frames = 1024;
     std::size_t send_queue_bytes = 4 * 1024 * 1024;
     std::string log_level = "info";
+    // Files (issue 5): bytes under <data_dir>/files, one upload at most this large.
+    std::size_t max_upload = 25 * 1024 * 1024;
 };
 
 }  // namespace chat::app

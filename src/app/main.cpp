@@ -64,6 +64,12 @@ void add_server_options(CLI::App& cmd, chat::app::config& c) {
     cmd.add_flag("--access-log,!--no-access-log", c.access_log, "One log line per HTTP request")
         ->envname("SIMPLE_CHAT_ACCESS_LOG")
         ->capture_default_str();
+    cmd.add_option("--max-upload", c.max_upload,
+                   "Largest uploaded file in bytes (larger: 413); files are kept in "
+                   "<data-dir>/files")
+        ->envname("SIMPLE_CHAT_MAX_UPLOAD")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32))
+        ->capture_default_str();
 }
 
 void add_relay_options(CLI::App& cmd, chat::app::config& c) {

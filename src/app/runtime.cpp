@@ -8,6 +8,7 @@
 #include "http/server.hpp"
 #include "relay/bus.hpp"
 #include "relay/redis_bus.hpp"
+#include "store/blob_store.hpp"
 #include "store/store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -139,7 +140,12 @@ int run_role(role r, config c) {
     asio::io_context io(static_cast<int>(c.threads));
     const api::token_policy tokens{std::chrono::seconds(c.access_token_ttl_s),
                                    std::chrono::seconds(c.refresh_token_ttl_s)};
-    api::rest_api rest({*store, bus, jwt, blocking, metrics, tokens, version, std::move(checks)});
+    // Uploaded files live beside the database (shared storage when several
+    // api nodes serve one database).
+    std::optional<store::blob_store> blobs;
+    if (with_api) blobs.emplace(fs::path(c.data_dir) / "files");
+    api::rest_api rest({*store, bus, jwt, blocking, metrics, tokens, version, std::move(checks),
+                        blobs ? &*blobs : nullptr, c.max_upload});
     std::optional<gateway::gateway> socket_gateway;
     http::router routes(metrics);
     rest.register_actuator_routes(routes);

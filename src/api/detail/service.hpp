@@ -4,10 +4,12 @@
 
 #include "api/api.hpp"
 #include "api/error.hpp"
+#include "api/validation.hpp"
 #include "core/offload.hpp"
 #include "http/response.hpp"
 #include "relay/event.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 namespace chat::api::detail {
@@ -70,5 +72,24 @@ void add_token_routes(http::router& r, service& s);
 void add_room_routes(http::router& r, service& s);
 void add_message_routes(http::router& r, service& s);
 void add_actuator_routes(http::router& r, service& s);
+void add_thread_routes(http::router& r, service& s);
+void add_file_routes(http::router& r, service& s);
+
+// Threads and files on messages (threads.cpp, files.cpp).
+boost::json::object to_json(const store::file_info& f);
+boost::json::object to_json(const store::thread_message& m);
+/// A room message with its thread summary and files.
+boost::json::object to_json(const store::message& m, const store::message_extras& extras);
+/// Room messages with their thread summaries and files (one store call).
+boost::json::array describe(store::store& s, const std::vector<store::message>& messages);
+/// The `fileIds` of a send body: at most 10 UUIDs, lower-cased, duplicates
+/// removed; empty when absent.
+std::vector<std::string> read_file_ids(body_reader& in);
+/// The `text` of a send body: required and not blank unless the message
+/// carries files, when it may be absent or empty.
+std::string read_message_text(body_reader& in, bool has_files, std::size_t max_length);
+/// 400 (fileIds) naming the first file `user_id` may not read. Blocking.
+void require_readable_files(store::store& s, const std::vector<std::string>& file_ids,
+                            const std::string& user_id);
 
 }  // namespace chat::api::detail
