@@ -250,11 +250,7 @@ private:
                     s->type != socketio::packet_type::connect) {
                     return "CONNECT refused: " + std::string(packet);
                 }
-                const json::object join{{"type", "chat"},
-                                        {"roomId", config_.room_ids[room_]},
-                                        {"msg", "room connection request"}};
-                reply = engineio::encode_message(
-                    socketio::encode_event("event.client", json::serialize(join)));
+                reply = join_request(config_.join_every_room ? 0 : room_);
                 stage_ = stage::join;
                 return "";
             }
@@ -273,6 +269,10 @@ private:
                 if (!msg || !msg->is_string() || msg->get_string() != "connection success") {
                     return "join refused: " + std::string(packet);
                 }
+                if (config_.join_every_room && ++rooms_joined_ < config_.room_ids.size()) {
+                    reply = join_request(rooms_joined_);
+                    return "";
+                }
                 stage_ = stage::joined;
                 return "";
             }
@@ -282,10 +282,33 @@ private:
         return "";
     }
 
+    // The seed's room join (SPEC §2) for room_ids[room], as an Engine.IO packet.
+    std::string join_request(std::size_t room) const {
+        const json::object join{{"type", "chat"},
+                                {"roomId", config_.room_ids[room]},
+                                {"msg", "room connection request"}};
+        return engineio::encode_message(
+            socketio::encode_event("event.client", json::serialize(join)));
+    }
+
+    // The index in room_ids of the event's roomId; nullopt if not one of ours.
+    std::optional<std::size_t> find_room(std::string_view packet) const {
+        if (!config_.join_every_room) return room_;
+        constexpr std::string_view key = R"("roomId":")";
+        const auto at = packet.find(key);
+        if (at == std::string_view::npos) return std::nullopt;
+        const auto id = packet.substr(at + key.size(), 36);
+        for (std::size_t r = 0; r < config_.room_ids.size(); ++r) {
+            if (config_.room_ids[r] == id) return r;
+        }
+        return std::nullopt;
+    }
+
     void on_event(std::string_view packet) {
         const auto seq = find_seq(packet);
-        if (!seq) return;  // not a relay event of ours
-        const std::int64_t sent = sent_.get(room_, *seq);
+        const auto room = find_room(packet);
+        if (!seq || !room) return;  // not a relay event of ours
+        const std::int64_t sent = sent_.get(*room, *seq);
         w_.deliveries.fetch_add(1, std::memory_order_relaxed);
         // A text frame of a ~200-byte packet has a 4-byte header (RFC 6455 §5.2).
         w_.bytes.fetch_add(packet.size() + websocket::header_size(packet.size()),
@@ -295,6 +318,7 @@ private:
             w_.unmatched.fetch_add(1, std::memory_order_relaxed);
             return;
         }
+        if (sent < 0) return;  // a warm-up post
         w_.latencies.push_back(read_at_ - sent);
     }
 
@@ -325,6 +349,7 @@ private:
     std::size_t have_ = 0;
     std::int64_t read_at_ = 0;
     stage stage_ = stage::open;
+    std::size_t rooms_joined_ = 0;  // with join_every_room
 };
 
 }  // namespace

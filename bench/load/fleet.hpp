@@ -33,6 +33,8 @@ inline std::int64_t now_ns() {
 /// When the message with a given per-room `seq` was posted. The poster
 /// writes an entry before sending the request; clients read it when the
 /// event arrives, which is always later (the event is caused by the post).
+/// A negative time marks a warm-up post: its events are counted as
+/// deliveries but not timed.
 class send_times {
 public:
     send_times(std::size_t rooms, std::size_t max_seq);
@@ -49,7 +51,10 @@ struct fleet_config {
     boost::asio::ip::tcp::endpoint server;
     std::string target = "/socket.io/?EIO=4&transport=websocket";
     std::vector<std::string> room_ids;  // client i joins room_ids[i % size]
-    std::vector<std::string> tokens;    // client i presents tokens[i % size]
+    /// Every client joins every room instead (one join after the other), and
+    /// an event's room is found by its roomId.
+    bool join_every_room = false;
+    std::vector<std::string> tokens;  // client i presents tokens[i % size]
     /// Local addresses to connect from, client i from [i % size]; empty: the
     /// kernel picks. One address gives at most ~28k connections to one server
     /// port (the ephemeral port range); 127.0.0.x all reach a loopback server.

@@ -16,6 +16,7 @@
 #include "auth/jwt.hpp"
 #include "core/random.hpp"
 #include "fleet.hpp"
+#include "percentile.hpp"
 #include "proc_stats.hpp"
 #include "rest_client.hpp"
 
@@ -95,14 +96,6 @@ std::string read_secret(const std::string& path) {
 std::string field(const std::string& body, std::string_view name) {
     const auto v = json::parse(body);
     return std::string(v.as_object().at(name).as_string());
-}
-
-double percentile(std::vector<std::int64_t>& v, double p) {
-    if (v.empty()) return 0;
-    const auto k = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
-    const auto at = v.begin() + static_cast<std::ptrdiff_t>(std::min(k, v.size() - 1));
-    std::nth_element(v.begin(), at, v.end());
-    return static_cast<double>(*at) / 1e6;
 }
 
 // Server CPU and wall time across one phase.
@@ -319,11 +312,11 @@ int run(const options& o) {
           delivered ? static_cast<double>(delivered_bytes) / static_cast<double>(delivered) : 0);
     print("publish_s", phase_s, 3);
     print("deliveries_per_s", static_cast<double>(delivered) / phase_s);
-    print("latency_p50_ms", percentile(latencies, 0.50), 3);
-    print("latency_p90_ms", percentile(latencies, 0.90), 3);
-    print("latency_p99_ms", percentile(latencies, 0.99), 3);
-    print("latency_p999_ms", percentile(latencies, 0.999), 3);
-    print("latency_max_ms", percentile(latencies, 1.0), 3);
+    print("latency_p50_ms", percentile_ms(latencies, 0.50), 3);
+    print("latency_p90_ms", percentile_ms(latencies, 0.90), 3);
+    print("latency_p99_ms", percentile_ms(latencies, 0.99), 3);
+    print("latency_p999_ms", percentile_ms(latencies, 0.999), 3);
+    print("latency_max_ms", percentile_ms(latencies, 1.0), 3);
     const double own_ms = static_cast<double>(end.own_ns - start.own_ns) / 1e6;
     print("generator_cpu_ms", own_ms, 1);
     print("generator_cpu_pct", own_ms / 10 / measured_s, 1);

@@ -4,67 +4,18 @@
 // killed and restarted.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { api, assertStatus, randomSecret, signUpMany, sleep, startServer } from './lib/server.mjs';
+import { Redis } from './lib/redis.mjs';
+import { api, assertStatus, backendDatabase, randomSecret, signUpMany, sleep, startServer } from './lib/server.mjs';
 import { clientPool, TRANSPORTS } from './lib/socket.mjs';
 
 const [POLLING, WEBSOCKET] = TRANSPORTS;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-// A throw-away redis-server on a fixed port, so a restart comes back where the nodes expect it.
-class Redis {
-  constructor(port, dir) {
-    this.port = port;
-    this.dir = dir;
-  }
-  async start() {
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '',
-      '--appendonly', 'no', '--dir', this.dir], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      if (await this.command('PING').then(() => true, () => false)) return;
-      await sleep(50);
-    }
-    throw new Error('redis-server did not start');
-  }
-  kill() {
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.kill('SIGKILL');
-    return exited;
-  }
-  // One RESP command; resolves with the raw reply.
-  command(...args) {
-    return new Promise((resolve, reject) => {
-      const sock = net.connect(this.port, '127.0.0.1');
-      const req = `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
-      let reply = '';
-      sock.on('connect', () => sock.write(req));
-      sock.on('data', (d) => {
-        reply += d;
-        if (reply.endsWith('\r\n')) { sock.end(); resolve(reply); }
-      });
-      sock.on('error', reject);
-    });
-  }
-}
-
 let redis;
-let redisDir;
 const nodes = {};
 let pool;
 let pool2;
@@ -73,12 +24,14 @@ let bob;
 let room;
 
 before(async () => {
-  redisDir = await mkdtemp(join(tmpdir(), 'simple-chat-redis-'));
-  redis = new Redis(await freePort(), redisDir);
-  await redis.start();
+  redis = await Redis.start();
   const secret = randomSecret();
+  // SIMPLE_CHAT_IT_BACKEND=mariadb (ctest's it_scaleout_mariadb): the
+  // database server the test command started; else one SQLite file.
   const shared = await mkdtemp(join(tmpdir(), 'simple-chat-shared-'));
-  const args = ['--redis', `redis://127.0.0.1:${redis.port}`, '--database', `sqlite:${shared}/chat.db`];
+  nodes.shared = shared;
+  const database = backendDatabase() ?? `sqlite:${shared}/chat.db`;
+  const args = ['--redis', redis.url, '--database', database];
   // Migrations run at start; start one node first so the others find the schema.
   nodes.api1 = await startServer({ role: 'api', secret, args });
   [nodes.api2, nodes.gw1, nodes.gw2] = await Promise.all([
@@ -86,7 +39,6 @@ before(async () => {
     startServer({ role: 'gateway', secret, args }),
     startServer({ role: 'gateway', secret, args }),
   ]);
-  nodes.shared = shared;
   [alice, bob] = await signUpMany(nodes.api1.baseUrl, 2);
   room = assertStatus(await alice.client.post('/rooms', { participantIds: [] }), 201);
   pool = clientPool(nodes.gw1.baseUrl);
@@ -97,8 +49,7 @@ after(async () => {
   pool?.closeAll();
   pool2?.closeAll();
   await Promise.all(['api1', 'api2', 'gw1', 'gw2'].map((n) => nodes[n]?.stop()));
-  if (redis?.proc && redis.proc.exitCode === null) await redis.kill();
-  if (redisDir) await rm(redisDir, { recursive: true, force: true });
+  await redis?.stop();
   if (nodes.shared) await rm(nodes.shared, { recursive: true, force: true });
 });
 
@@ -167,7 +118,7 @@ describe('relay across nodes', () => {
     await redis.kill();
     // Posted while Redis is down: the data is committed whatever happens to the signal.
     const during = assertStatus(await api(nodes.api1.baseUrl, { token: alice.accessToken }).post(`/rooms/${room.id}/messages`, { text: 'while down' }), 201);
-    await redis.start();
+    await redis.restart();
     // Wait until every node is ready again (both Redis connections back).
     for (const n of ['api1', 'api2', 'gw1', 'gw2']) {
       for (let i = 0; ; i++) {
