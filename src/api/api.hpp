@@ -42,6 +42,9 @@ struct dependencies {
     token_policy tokens;
     std::string version;
     std::vector<health_check> health_checks = {};
+    /// E-mail addresses (lower-case) whose users have the admin role besides
+    /// those granted it in the database.
+    std::vector<std::string> admin_emails = {};
     /// Uploaded files' bytes; the file routes are served only when set.
     store::blob_store* blobs = nullptr;
     std::size_t max_upload = 25 * 1024 * 1024;  // bytes of one file (larger: 413)

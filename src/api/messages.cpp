@@ -1,4 +1,6 @@
 // Room messages: send, history by seq cursor, get, soft delete, read marker.
+// Messages carry their reactions summary (reactions.cpp), as the caller sees
+// it, their thread summary and their files (threads.cpp: describe).
 
 #include "api/detail/service.hpp"
 #include "api/validation.hpp"
@@ -31,14 +33,14 @@ awaitable<http::response> send_message(service& s, http::request_context& ctx) {
         if (!core::is_uuid(id) || !st.is_participant(id, me)) throw not_found("room");
         require_readable_files(st, file_ids, me);
         if (file_ids.empty()) {
-            // The hot path: a new message has no thread and no files, so
-            // there is nothing more to read.
+            // The hot path: a new message has no thread, files or
+            // reactions, so there is nothing more to read.
             auto msg = st.post_message(id, me, text);
-            auto view = to_json(msg, store::message_extras{});
+            auto view = to_json(msg, store::message_extras{}, {});
             return sent{std::move(msg), std::move(view)};
         }
         auto msg = st.post_message_with_files(id, me, text, file_ids);
-        auto view = describe(st, {msg}).at(0).as_object();
+        auto view = describe(st, me, {msg}).at(0).as_object();
         return sent{std::move(msg), std::move(view)};
     });
     auto [msg, view] = co_await std::move(pending);
@@ -58,11 +60,11 @@ awaitable<http::response> list_messages(service& s, http::request_context& ctx) 
     auto pending = s.blocking([&s, me, id, before, after, limit] {
         if (!core::is_uuid(id) || !s.deps.store.is_participant(id, me)) throw not_found("room");
         auto page = s.deps.store.list_messages(id, before, after, limit + 1);
-        return std::make_pair(page, describe(s.deps.store, page));
+        return std::make_pair(page.size(), describe(s.deps.store, me, page));
     });
-    auto [messages, items] = co_await std::move(pending);
+    auto [count, items] = co_await std::move(pending);
     // One extra row tells whether another page exists in the paging direction.
-    const bool more = messages.size() > static_cast<std::size_t>(limit);
+    const bool more = count > static_cast<std::size_t>(limit);
     if (more) {
         if (after) {
             items.pop_back();  // paging forward: the extra one is the newest
@@ -84,7 +86,7 @@ awaitable<http::response> get_message(service& s, http::request_context& ctx) {
         if (!core::is_uuid(mid)) throw not_found("message");
         auto m = s.deps.store.get_message(id, mid);
         if (!m) throw not_found("message");
-        return describe(s.deps.store, {*m}).at(0).as_object();
+        return describe(s.deps.store, me, {*m}).at(0).as_object();
     });
     auto view = co_await std::move(pending);
     co_return http::json_response(http::status::ok, view, ctx.req.version());

@@ -5,8 +5,6 @@
 #include "api/validation.hpp"
 #include "core/random.hpp"
 
-#include <charconv>
-
 namespace chat::api::detail {
 
 namespace json = boost::json;
@@ -16,39 +14,25 @@ namespace {
 
 constexpr std::size_t max_invitees = 100;
 
-// Cursor for GET /rooms: "<lastActivityAt ms>.<room id>", opaque to clients.
-std::string encode_cursor(const store::room_view& r) {
-    return std::to_string(r.info.last_activity_at) + "." + r.info.id;
-}
-
-store::room_cursor decode_cursor(const std::string& text) {
-    const auto dot = text.find('.');
-    store::room_cursor c;
-    if (dot != std::string::npos) {
-        const auto [p, ec] = std::from_chars(text.data(), text.data() + dot, c.last_activity_at);
-        c.room_id = text.substr(dot + 1);
-        if (ec == std::errc{} && p == text.data() + dot && core::is_uuid(c.room_id)) return c;
-    }
-    throw validation_failed(json::object{{"cursor", "is not a cursor returned by this API"}});
-}
-
 json::array to_json(const std::vector<store::participant>& ps) {
     json::array out;
     for (const auto& p : ps) out.push_back(detail::to_json(p));
     return out;
 }
 
+// Each invitation is stored as a person.invited notification first (in the
+// same blocking call as the membership change), then signalled.
 void publish_invites(service& s, const std::string& room_id, const std::string& actor,
-                     const std::vector<store::participant>& added, bool announce_in_room) {
-    for (const auto& p : added) {
-        if (announce_in_room) {
+                     const std::vector<store::participant>& added,
+                     const std::vector<store::notification>& invitations, bool announce_in_room) {
+    if (announce_in_room) {
+        for (const auto& p : added) {
             s.publish(relay::relay_type::chat, room_id, "room.person.in",
                       {{"userId", p.user_id}, {"actorId", actor}});
         }
-        if (p.user_id != actor) {
-            s.publish(relay::relay_type::person, p.user_id, "person.invited",
-                      {{"roomId", room_id}, {"actorId", actor}});
-        }
+    }
+    for (const auto& n : invitations) {
+        publish_notification(s, n, {{"roomId", room_id}, {"actorId", actor}});
     }
 }
 
@@ -62,14 +46,17 @@ awaitable<http::response> create_room(service& s, http::request_context& ctx) {
     struct created {
         store::room_view room;
         std::vector<store::participant> participants;
+        std::vector<store::notification> invitations;
     };
     auto pending = s.blocking([&s, me, name, ids = *ids] {
         auto& st = s.deps.store;
         const auto room = st.create_room(me, name, ids);
-        return created{*st.get_room(room.id, me), st.list_participants(room.id)};
+        auto participants = st.list_participants(room.id);
+        auto invitations = store_invitations(st, room.id, me, participants);
+        return created{*st.get_room(room.id, me), std::move(participants), std::move(invitations)};
     });
     auto result = co_await std::move(pending);
-    publish_invites(s, result.room.info.id, me, result.participants, false);
+    publish_invites(s, result.room.info.id, me, result.participants, result.invitations, false);
     auto out = detail::to_json(result.room);
     out["participants"] = to_json(result.participants);
     auto res = http::json_response(http::status::created, out, ctx.req.version());
@@ -80,8 +67,12 @@ awaitable<http::response> create_room(service& s, http::request_context& ctx) {
 awaitable<http::response> list_rooms(service& s, http::request_context& ctx) {
     const auto me = s.authenticate(ctx);
     const auto limit = static_cast<int>(query_integer(ctx, "limit", 1, 100).value_or(20));
+    // Cursor: the last room's activity time and id (keyset, see list_rooms).
     std::optional<store::room_cursor> after;
-    if (auto c = ctx.query("cursor"); c && !c->empty()) after = decode_cursor(*c);
+    if (auto c = ctx.query("cursor"); c && !c->empty()) {
+        auto position = decode_cursor(*c);
+        after = store::room_cursor{position.at, std::move(position.id)};
+    }
     auto pending = s.blocking(
         [&s, me, after, limit] { return s.deps.store.list_rooms(me, after, limit + 1); });
     auto rooms = co_await std::move(pending);
@@ -90,7 +81,9 @@ awaitable<http::response> list_rooms(service& s, http::request_context& ctx) {
     json::array items;
     for (const auto& r : rooms) items.push_back(detail::to_json(r));
     json::object out{{"rooms", std::move(items)}};
-    out["nextCursor"] = more ? json::value(encode_cursor(rooms.back())) : json::value(nullptr);
+    out["nextCursor"] =
+        more ? json::value(encode_cursor(rooms.back().info.last_activity_at, rooms.back().info.id))
+             : json::value(nullptr);
     co_return http::json_response(http::status::ok, out, ctx.req.version());
 }
 
@@ -139,13 +132,19 @@ awaitable<http::response> invite(service& s, http::request_context& ctx) {
     if (ids && ids->empty()) in.fail("userIds", "must name at least one user");
     in.finish();
     const std::string id = to_lower(ctx.param("id"));
+    struct outcome {
+        std::vector<store::participant> added;
+        std::vector<store::notification> invitations;
+    };
     auto pending = s.blocking([&s, me, id, ids = *ids] {
         require_room(s.deps.store, id, me);
-        return s.deps.store.add_participants(id, ids);
+        auto added = s.deps.store.add_participants(id, ids);
+        auto invitations = store_invitations(s.deps.store, id, me, added);
+        return outcome{std::move(added), std::move(invitations)};
     });
-    auto added = co_await std::move(pending);
-    publish_invites(s, id, me, added, true);
-    co_return http::json_response(http::status::ok, json::object{{"added", to_json(added)}},
+    auto result = co_await std::move(pending);
+    publish_invites(s, id, me, result.added, result.invitations, true);
+    co_return http::json_response(http::status::ok, json::object{{"added", to_json(result.added)}},
                                   ctx.req.version());
 }
 

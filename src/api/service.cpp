@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace chat::api::detail {
 
 namespace json = boost::json;
@@ -30,6 +32,12 @@ void service::publish(relay::relay_type type, std::string target, std::string ms
                    std::move(extra)};
     deps.bus.publish(relay::encode(e));
     relay_published.inc();
+}
+
+bool service::is_admin(const store::user& u) const {
+    if (u.is_admin) return true;
+    const auto& list = deps.admin_emails;
+    return std::find(list.begin(), list.end(), u.email) != list.end();
 }
 
 http::response service::error_to_response(std::exception_ptr failure,
@@ -133,6 +141,9 @@ void rest_api::register_api_routes(http::router& r) {
     detail::add_token_routes(r, *service_);
     detail::add_room_routes(r, *service_);
     detail::add_message_routes(r, *service_);
+    detail::add_people_routes(r, *service_);
+    detail::add_reaction_routes(r, *service_);
+    detail::add_notification_routes(r, *service_);
     detail::add_thread_routes(r, *service_);
     if (service_->deps.blobs) detail::add_file_routes(r, *service_);
 }

@@ -7,6 +7,10 @@
 #include "core/random.hpp"
 #include "core/time.hpp"
 
+#include <algorithm>
+#include <string_view>
+#include <unordered_map>
+
 namespace chat::api::detail {
 
 namespace json = boost::json;
@@ -80,7 +84,7 @@ awaitable<http::response> list_replies(service& s, http::request_context& ctx) {
         auto& st = s.deps.store;
         const auto root = require_root(s, id, mid, me);
         page p;
-        p.root = describe(st, {root}).at(0).as_object();
+        p.root = describe(st, me, {root}).at(0).as_object();
         p.replies = st.list_thread_messages(id, mid, after, limit + 1);
         p.participants = st.list_thread_participants(id, mid);
         return p;
@@ -118,7 +122,8 @@ json::object to_json(const store::thread_message& m) {
     return o;
 }
 
-json::object to_json(const store::message& m, const store::message_extras& extras) {
+json::object to_json(const store::message& m, const store::message_extras& extras,
+                     const std::vector<store::reaction_count>& reactions) {
     auto o = to_json(m);
     o["threadId"] = extras.thread_id.empty() ? json::value(nullptr) : json::value(extras.thread_id);
     o["replyCount"] = extras.reply_count;
@@ -127,17 +132,35 @@ json::object to_json(const store::message& m, const store::message_extras& extra
     json::array files;
     for (const auto& f : extras.files) files.push_back(to_json(f));
     o["files"] = std::move(files);
+    o["reactions"] = to_json(reactions);
     return o;
 }
 
-json::array describe(store::store& s, const std::vector<store::message>& messages) {
+json::array describe(store::store& s, const std::string& viewer_id,
+                     const std::vector<store::message>& messages) {
+    json::array out;
+    if (messages.empty()) return out;
     std::vector<std::string> ids;
     ids.reserve(messages.size());
-    for (const auto& m : messages) ids.push_back(m.id);
+    auto first_seq = messages.front().seq;
+    auto last_seq = first_seq;
+    for (const auto& m : messages) {
+        ids.push_back(m.id);
+        first_seq = std::min(first_seq, m.seq);
+        last_seq = std::max(last_seq, m.seq);
+    }
     const auto extras = s.describe_messages(ids);
-    json::array out;
-    for (std::size_t i = 0; i < messages.size(); ++i)
-        out.push_back(to_json(messages[i], extras[i]));
+    // The messages are of one room; a page covers a seq range, so one query
+    // reads the reactions of all of them.
+    const auto reactions =
+        s.list_reactions(messages.front().room_id, viewer_id, first_seq, last_seq);
+    std::unordered_map<std::string_view, const std::vector<store::reaction_count>*> by_message;
+    for (const auto& r : reactions) by_message.emplace(r.message_id, &r.reactions);
+    const std::vector<store::reaction_count> none;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        const auto it = by_message.find(messages[i].id);
+        out.push_back(to_json(messages[i], extras[i], it == by_message.end() ? none : *it->second));
+    }
     return out;
 }
 

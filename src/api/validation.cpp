@@ -216,3 +216,88 @@ std::optional<std::int64_t> query_integer(const http::request_context& ctx, std:
 }
 
 }  // namespace chat::api
+
+namespace chat::api {
+
+std::string encode_cursor(std::int64_t at, std::string_view id) {
+    return std::to_string(at) + "." + std::string(id);
+}
+
+time_id_cursor decode_cursor(std::string_view text) {
+    const auto dot = text.find('.');
+    time_id_cursor c;
+    if (dot != std::string_view::npos) {
+        const auto [p, ec] = std::from_chars(text.data(), text.data() + dot, c.at);
+        c.id = std::string(text.substr(dot + 1));
+        if (ec == std::errc{} && p == text.data() + dot && core::is_uuid(c.id)) return c;
+    }
+    throw validation_failed(json::object{{"cursor", "is not a cursor returned by this API"}});
+}
+
+std::optional<bool> query_boolean(const http::request_context& ctx, std::string_view name) {
+    const auto text = ctx.query(name);
+    if (!text || text->empty()) return std::nullopt;
+    if (*text == "true") return true;
+    if (*text == "false") return false;
+    json::object f;
+    f[name] = "must be true or false";
+    throw validation_failed(std::move(f));
+}
+
+namespace {
+
+/// Decodes the code point at `s[i]` and advances `i`; nullopt for anything
+/// but well-formed UTF-8 (no overlong forms, surrogates or values past
+/// U+10FFFF).
+std::optional<char32_t> next_code_point(std::string_view s, std::size_t& i) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char lead = byte(i);
+    std::size_t extra = 0;
+    char32_t cp = 0;
+    char32_t min = 0;
+    if (lead < 0x80) {
+        ++i;
+        return lead;
+    } else if ((lead & 0xe0) == 0xc0) {
+        extra = 1, cp = lead & 0x1f, min = 0x80;
+    } else if ((lead & 0xf0) == 0xe0) {
+        extra = 2, cp = lead & 0x0f, min = 0x800;
+    } else if ((lead & 0xf8) == 0xf0) {
+        extra = 3, cp = lead & 0x07, min = 0x10000;
+    } else {
+        return std::nullopt;
+    }
+    if (i + extra >= s.size()) return std::nullopt;  // truncated
+    for (std::size_t k = 1; k <= extra; ++k) {
+        if ((byte(i + k) & 0xc0) != 0x80) return std::nullopt;
+        cp = (cp << 6) | (byte(i + k) & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return std::nullopt;
+    i += extra + 1;
+    return cp;
+}
+
+bool is_space_or_control(char32_t cp) {
+    return cp <= 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
+           cp == 0x205f || cp == 0x3000 || cp == 0xfeff;
+}
+
+}  // namespace
+
+std::optional<std::string> reaction_problem(std::string_view emoji) {
+    constexpr std::size_t max_bytes = 64;
+    constexpr std::size_t max_code_points = 16;
+    if (emoji.empty()) return "must not be empty";
+    if (emoji.size() > max_bytes) return "must be at most 64 bytes";
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < emoji.size();) {
+        const auto cp = next_code_point(emoji, i);
+        if (!cp) return "must be valid UTF-8";
+        if (is_space_or_control(*cp)) return "must not contain whitespace or control characters";
+        if (++count > max_code_points) return "must be at most 16 characters";
+    }
+    return std::nullopt;
+}
+
+}  // namespace chat::api

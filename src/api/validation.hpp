@@ -61,3 +61,27 @@ std::optional<std::int64_t> query_integer(const http::request_context& ctx, std:
                                           std::int64_t min, std::int64_t max);
 
 }  // namespace chat::api
+
+namespace chat::api {
+
+/// A keyset position (a time in ms and a UUID) handed to clients as an
+/// opaque cursor "<ms>.<uuid>".
+struct time_id_cursor {
+    std::int64_t at = 0;
+    std::string id;
+};
+std::string encode_cursor(std::int64_t at, std::string_view id);
+/// 400 (`cursor`) unless `text` is a cursor encode_cursor made.
+time_id_cursor decode_cursor(std::string_view text);
+
+/// A boolean query parameter ("true" / "false"); 400 otherwise.
+std::optional<bool> query_boolean(const http::request_context& ctx, std::string_view name);
+
+/// Why `emoji` (the percent-decoded path segment) is not a reaction, or
+/// nullopt when it is one: valid UTF-8, 1 to 16 code points and at most 64
+/// bytes, with no whitespace (ASCII or Unicode) and no control characters.
+/// That admits any emoji, including ZWJ sequences, flags and keycaps, and
+/// short tokens such as "+1", without a Unicode table for grapheme clusters.
+std::optional<std::string> reaction_problem(std::string_view emoji);
+
+}  // namespace chat::api

@@ -38,6 +38,9 @@ struct config {
     std::size_t send_queue_frames = 1024;
     std::size_t send_queue_bytes = 4 * 1024 * 1024;
     std::string log_level = "info";
+    // E-mail addresses whose users have the admin role (notifications), besides
+    // those granted it with `simple-chat user grant-admin`.
+    std::vector<std::string> admin_emails;
     // Files (issue 5): bytes under <data_dir>/files, one upload at most this large.
     std::size_t max_upload = 25 * 1024 * 1024;
 };

@@ -122,6 +122,14 @@ void add_gateway_options(CLI::App& cmd, chat::app::config& c) {
         ->capture_default_str();
 }
 
+void add_admin_options(CLI::App& cmd, chat::app::config& c) {
+    cmd.add_option("--admin-email", c.admin_emails,
+                   "E-mail address whose user has the admin role (repeatable; also granted "
+                   "with `user grant-admin`)")
+        ->envname("SIMPLE_CHAT_ADMIN_EMAILS")
+        ->delimiter(',');
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -147,12 +155,27 @@ int main(int argc, char** argv) {
     auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations and exit");
     add_common_options(*migrate, c);
 
+    add_admin_options(*serve, c);
+    add_admin_options(*api, c);
+
+    auto* user = app.add_subcommand("user", "Manage users in the database and exit");
+    user->require_subcommand(1);
+    std::string admin_email;
+    auto* grant = user->add_subcommand("grant-admin", "Give the user the admin role");
+    auto* revoke = user->add_subcommand("revoke-admin", "Take the admin role from the user");
+    for (auto* cmd : {grant, revoke}) {
+        cmd->add_option("email", admin_email, "The user's e-mail address")->required();
+        add_common_options(*cmd, c);
+    }
+
     CLI11_PARSE(app, argc, argv);
     try {
         if (serve->parsed()) return chat::app::run_role(chat::app::role::serve, c);
         if (api->parsed()) return chat::app::run_role(chat::app::role::api, c);
         if (gateway->parsed()) return chat::app::run_role(chat::app::role::gateway, c);
         if (migrate->parsed()) return chat::app::run_migrate(c);
+        if (grant->parsed()) return chat::app::run_set_admin(c, admin_email, true);
+        if (revoke->parsed()) return chat::app::run_set_admin(c, admin_email, false);
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());
         return 1;

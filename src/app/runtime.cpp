@@ -19,6 +19,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <sys/stat.h>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -109,6 +110,20 @@ int run_migrate(config c) {
     return 0;
 }
 
+int run_set_admin(config c, const std::string& email, bool admin) {
+    finalize(c);
+    const auto store = open_store(c);
+    const auto user = store->find_user_by_email(email);
+    if (!user) {
+        spdlog::error("no active user with the e-mail address {}", email);
+        return 1;
+    }
+    store->set_admin(user->id, admin);
+    spdlog::info("{} ({}) {} the admin role", user->email, user->id,
+                 admin ? "has" : "no longer has");
+    return 0;
+}
+
 int run_role(role r, config c) {
     finalize(c);
     const bool with_api = r == role::serve || r == role::api;
@@ -140,12 +155,18 @@ int run_role(role r, config c) {
     asio::io_context io(static_cast<int>(c.threads));
     const api::token_policy tokens{std::chrono::seconds(c.access_token_ttl_s),
                                    std::chrono::seconds(c.refresh_token_ttl_s)};
+    std::vector<std::string> admins;
+    for (auto email : c.admin_emails) {
+        // Stored e-mail addresses are lower-case (ASCII), so compare them so.
+        for (auto& ch : email) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        admins.push_back(std::move(email));
+    }
     // Uploaded files live beside the database (shared storage when several
     // api nodes serve one database).
     std::optional<store::blob_store> blobs;
     if (with_api) blobs.emplace(fs::path(c.data_dir) / "files");
     api::rest_api rest({*store, bus, jwt, blocking, metrics, tokens, version, std::move(checks),
-                        blobs ? &*blobs : nullptr, c.max_upload});
+                        std::move(admins), blobs ? &*blobs : nullptr, c.max_upload});
     std::optional<gateway::gateway> socket_gateway;
     http::router routes(metrics);
     rest.register_actuator_routes(routes);

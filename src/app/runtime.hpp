@@ -4,6 +4,8 @@
 
 #include "app/config.hpp"
 
+#include <string>
+
 namespace chat::app {
 
 /// Resolves defaults that depend on other settings (database URL, secret).
@@ -22,5 +24,9 @@ int run_role(role r, config c);
 
 /// `simple-chat migrate`: applies pending migrations and exits.
 int run_migrate(config c);
+
+/// `simple-chat user grant-admin|revoke-admin <email>`: sets the admin role
+/// of an existing user in the database; 1 with a message when there is none.
+int run_set_admin(config c, const std::string& email, bool admin);
 
 }  // namespace chat::app

@@ -142,6 +142,76 @@ struct thread_message {
 /// Where a file may be attached; also the owner kind of an attachment row.
 enum class attachment_owner { room_message, thread_message };
 
+// --- people book, reactions, notifications -----------------------------------
+
+/// One entry of a user's people book (ERD `people_book`): the contact as the
+/// owner sees it.
+struct contact {
+    std::string user_id;  // the contact (ref_id)
+    std::string nickname;
+    bool favorite = false;
+    bool hidden = false;
+    std::int64_t added_at = 0;
+};
+
+/// Position in a people book ordered by (added_at desc, user_id desc).
+struct contact_cursor {
+    std::int64_t added_at = 0;
+    std::string user_id;
+};
+
+/// Which entries of a people book to list; nullopt: either value.
+struct contact_filter {
+    std::optional<bool> favorite;
+    std::optional<bool> hidden;
+};
+
+/// How many users reacted to a message with one emoji, and whether the
+/// viewer is one of them.
+struct reaction_count {
+    std::string emoji;
+    std::int64_t count = 0;
+    bool mine = false;
+};
+
+/// The reactions of one message, ordered by each emoji's first use.
+struct message_reactions {
+    std::string message_id;
+    std::vector<reaction_count> reactions;
+};
+
+enum class reaction_result {
+    added,           // the reaction is new
+    removed,         // the reaction existed and is gone
+    unchanged,       // it already was as asked
+    no_message,      // no such message in the room
+    message_deleted  // the message is a tombstone: reactions are frozen
+};
+
+struct reaction_change {
+    reaction_result result = reaction_result::unchanged;
+    std::int64_t count = 0;                 // users with this emoji on the message now
+    std::vector<reaction_count> reactions;  // the whole summary, as the user sees it
+};
+
+struct notification {
+    std::string id;
+    std::optional<std::string> user_id;  // nullopt: every user (an `all` event)
+    std::string msg_type;                // SPEC §3 msg-type, e.g. person.invited
+    std::string title;
+    std::string body;
+    std::string data;  // a JSON object as text
+    std::optional<std::string> actor_id;
+    std::int64_t created_at = 0;
+    bool read = false;  // for the user it was read for; false on creation
+};
+
+/// Position in a notification list ordered by (created_at desc, id desc).
+struct notification_cursor {
+    std::int64_t created_at = 0;
+    std::string id;
+};
+
 class store {
 public:
     virtual ~store() = default;
@@ -278,6 +348,55 @@ public:
     /// (room or thread message). nullopt otherwise, as for an unknown id.
     virtual std::optional<file_info> find_file(const std::string& file_id,
                                                const std::string& user_id) = 0;
+
+    // --- people book ------------------------------------------------------------
+    /// Adds `contact_id` to the owner's book; `created` tells whether the
+    /// entry is new (an existing one is returned as it is). Throws not_found
+    /// when the contact is not an active user.
+    virtual contact add_contact(const std::string& owner_id, const std::string& contact_id,
+                                bool* created) = 0;
+    /// Entries whose contact is still an active user, newest first, strictly
+    /// after `after`.
+    virtual std::vector<contact> list_contacts(const std::string& owner_id,
+                                               const contact_filter& filter,
+                                               const std::optional<contact_cursor>& after,
+                                               int limit) = 0;
+    /// Changes the given flags; nullopt when the entry does not exist.
+    virtual std::optional<contact> update_contact(const std::string& owner_id,
+                                                  const std::string& contact_id,
+                                                  std::optional<bool> favorite,
+                                                  std::optional<bool> hidden) = 0;
+    /// false when the entry did not exist.
+    virtual bool remove_contact(const std::string& owner_id, const std::string& contact_id) = 0;
+
+    // --- reactions --------------------------------------------------------------
+    /// Adds (`on`) or removes the user's `emoji` on a message of the room.
+    /// Idempotent. The caller checks that the user is a participant.
+    virtual reaction_change set_reaction(const std::string& room_id, const std::string& message_id,
+                                         const std::string& user_id, const std::string& emoji,
+                                         bool on) = 0;
+    /// The reactions of the room's live messages with seq in [first_seq,
+    /// last_seq], as `viewer_id` sees them, in one query; messages without
+    /// reactions are left out.
+    virtual std::vector<message_reactions> list_reactions(const std::string& room_id,
+                                                          const std::string& viewer_id,
+                                                          std::int64_t first_seq,
+                                                          std::int64_t last_seq) = 0;
+
+    // --- notifications ----------------------------------------------------------
+    /// Stores the notifications in one transaction, assigning id and
+    /// created_at; returns them as stored. Throws not_found when a target
+    /// user is not active.
+    virtual std::vector<notification> create_notifications(std::vector<notification> batch) = 0;
+    /// The user's own notifications and the all-user ones created since the
+    /// user signed up, newest first, strictly after `after`.
+    virtual std::vector<notification> list_notifications(
+        const std::string& user_id, bool unread_only,
+        const std::optional<notification_cursor>& after, int limit) = 0;
+    /// Marks one of the user's notifications read (again: no change);
+    /// nullopt when the user cannot see it.
+    virtual std::optional<notification> mark_notification_read(const std::string& notification_id,
+                                                               const std::string& user_id) = 0;
 };
 
 /// Opens the store named by a database URL:

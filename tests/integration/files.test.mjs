@@ -288,6 +288,28 @@ describe('attachments and who may read a file', () => {
     assert.equal((await download(carol, a.id)).status, 404);
   });
 
+  test('a message shows its files, thread summary and reactions together, as each viewer sees them', async () => {
+    const room = await roomOf(alice, [bob]);
+    const f = assertStatus(await uploadRaw(alice, unique('all'), { query: '?name=all.txt', type: 'text/plain' }), 201);
+    const m = assertStatus(await alice.client.post(`/rooms/${room.id}/messages`, { text: 'see', fileIds: [f.id] }), 201);
+    assert.deepEqual(m.reactions, []);
+    assertStatus(await bob.client.put(`/rooms/${room.id}/messages/${m.id}/reactions/${encodeURIComponent('👍')}`), 200);
+    const thread = `/rooms/${room.id}/messages/${m.id}/thread`;
+    const r = assertStatus(await bob.client.post(thread, { text: 'reply' }), 201);
+    const expectFor = (view, me) => {
+      assert.deepEqual(view.files, [f]);
+      assert.equal(view.threadId, r.threadId);
+      assert.equal(view.replyCount, 1);
+      assert.equal(view.lastReplyAt, r.createdAt);
+      assert.deepEqual(view.reactions, [{ emoji: '👍', count: 1, me }]);
+    };
+    for (const [user, me] of [[alice, false], [bob, true]]) {
+      expectFor(assertStatus(await user.client.get(`/rooms/${room.id}/messages/${m.id}`), 200), me);
+      expectFor(assertStatus(await user.client.get(`/rooms/${room.id}/messages`), 200).messages.at(-1), me);
+      expectFor(assertStatus(await user.client.get(thread), 200).rootMessage, me);
+    }
+  });
+
   test('unknown ids and bad fileIds', async () => {
     const room = await roomOf(alice, [bob]);
     assertError(await alice.client.get(`/files/${randomUUID()}`), 404, 'not_found');

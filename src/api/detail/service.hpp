@@ -56,12 +56,29 @@ public:
 
     static http::response error_to_response(std::exception_ptr failure,
                                             const http::request_context& ctx);
+
+    /// Whether the user has the admin role: users.is_admin (set by
+    /// `simple-chat user grant-admin`) or an e-mail in deps.admin_emails.
+    bool is_admin(const store::user& u) const;
 };
 
 boost::json::object to_json(const store::user& u, bool include_private);
 boost::json::object to_json(const store::message& m);
 boost::json::object to_json(const store::room_view& r);
 boost::json::object to_json(const store::participant& p);
+
+boost::json::object to_json(const store::contact& c);
+boost::json::array to_json(const std::vector<store::reaction_count>& reactions);
+boost::json::object to_json(const store::notification& n);
+
+/// Stores a person.invited notification for every added user but the actor
+/// (blocking), to publish with publish_notification after the call.
+std::vector<store::notification> store_invitations(store::store& st, const std::string& room_id,
+                                                   const std::string& actor_id,
+                                                   const std::vector<store::participant>& added);
+/// Publishes a stored notification as the relay event of its msg-type
+/// (person to its user, or all), with `notificationId` and `extra`.
+void publish_notification(service& s, const store::notification& n, boost::json::object extra = {});
 
 /// Loads the room as `user_id` sees it; 404 when missing or not a participant.
 store::room_view require_room(store::store& s, const std::string& room_id,
@@ -72,16 +89,24 @@ void add_token_routes(http::router& r, service& s);
 void add_room_routes(http::router& r, service& s);
 void add_message_routes(http::router& r, service& s);
 void add_actuator_routes(http::router& r, service& s);
+void add_people_routes(http::router& r, service& s);
+void add_reaction_routes(http::router& r, service& s);
+void add_notification_routes(http::router& r, service& s);
 void add_thread_routes(http::router& r, service& s);
 void add_file_routes(http::router& r, service& s);
 
 // Threads and files on messages (threads.cpp, files.cpp).
 boost::json::object to_json(const store::file_info& f);
 boost::json::object to_json(const store::thread_message& m);
-/// A room message with its thread summary and files.
-boost::json::object to_json(const store::message& m, const store::message_extras& extras);
-/// Room messages with their thread summaries and files (one store call).
-boost::json::array describe(store::store& s, const std::vector<store::message>& messages);
+/// A room message as the API shows it: with its reactions (as one viewer sees
+/// them), thread summary and files. Room previews (lastMessage) use the plain
+/// to_json(message).
+boost::json::object to_json(const store::message& m, const store::message_extras& extras,
+                            const std::vector<store::reaction_count>& reactions);
+/// Messages of one room as `viewer_id` sees them: one store call for the
+/// thread summaries and files, one for the reactions, whatever the count.
+boost::json::array describe(store::store& s, const std::string& viewer_id,
+                            const std::vector<store::message>& messages);
 /// The `fileIds` of a send body: at most 10 UUIDs, lower-cased, duplicates
 /// removed; empty when absent.
 std::vector<std::string> read_file_ids(body_reader& in);

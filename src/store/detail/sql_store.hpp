@@ -7,6 +7,7 @@
 #include "store/store.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -72,7 +73,8 @@ public:
     std::int64_t mark_read(const std::string& room_id, const std::string& user_id,
                            std::int64_t seq) override;
 
-    // Threads and files: threads_files.cpp.
+    // Threads and files: threads_files.cpp (post_message_with_files:
+    // sql_store.cpp).
     message post_message_with_files(const std::string& room_id, const std::string& sender_id,
                                     const std::string& text,
                                     const std::vector<std::string>& file_ids) override;
@@ -91,7 +93,42 @@ public:
     std::optional<file_info> find_file(const std::string& file_id,
                                        const std::string& user_id) override;
 
+    contact add_contact(const std::string& owner_id, const std::string& contact_id,
+                        bool* created) override;
+    std::vector<contact> list_contacts(const std::string& owner_id, const contact_filter& filter,
+                                       const std::optional<contact_cursor>& after,
+                                       int limit) override;
+    std::optional<contact> update_contact(const std::string& owner_id,
+                                          const std::string& contact_id,
+                                          std::optional<bool> favorite,
+                                          std::optional<bool> hidden) override;
+    bool remove_contact(const std::string& owner_id, const std::string& contact_id) override;
+
+    reaction_change set_reaction(const std::string& room_id, const std::string& message_id,
+                                 const std::string& user_id, const std::string& emoji,
+                                 bool on) override;
+    std::vector<message_reactions> list_reactions(const std::string& room_id,
+                                                  const std::string& viewer_id,
+                                                  std::int64_t first_seq,
+                                                  std::int64_t last_seq) override;
+
+    std::vector<notification> create_notifications(std::vector<notification> batch) override;
+    std::vector<notification> list_notifications(const std::string& user_id, bool unread_only,
+                                                 const std::optional<notification_cursor>& after,
+                                                 int limit) override;
+    std::optional<notification> mark_notification_read(const std::string& notification_id,
+                                                       const std::string& user_id) override;
+
 private:
+    // For the store's other translation units (sql_store_social.cpp,
+    // threads_files.cpp): run() behind a non-template seam. `f` may run more
+    // than once, so it must build its results from scratch each time.
+    /// Runs `f` on a leased session outside any transaction.
+    void read(const std::function<void(soci::session&)>& f);
+    /// Runs `f` inside a write transaction, committed when `f` returns true
+    /// and rolled back when it returns false or throws.
+    void write(const std::function<bool(soci::session&)>& f);
+
     /// Runs `f` with a leased session, translating driver errors into the
     /// store's exceptions. Runs `f` again, from the start, after a deadlock
     /// (up to three times in all) and, once, after reconnecting a broken

@@ -1,14 +1,19 @@
 // Threads under room messages and uploaded files' metadata and attachments
-// (SPEC §4). The statements share sql_store's plumbing (sql_support.hpp).
+// (SPEC §4), members of sql_store like the rest of the store (sql_store.cpp),
+// run through its read()/write() seam.
 
 #include "store/detail/threads_files.hpp"
 
 #include "core/random.hpp"
 #include "core/time.hpp"
-#include "store/detail/sql_support.hpp"
+#include "store/detail/sql_statement.hpp"
+#include "store/detail/sql_store.hpp"
+
+#include <soci/soci.h>
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 namespace chat::store::detail {
 namespace {
@@ -133,8 +138,8 @@ thread_message sql_store::post_thread_message(const std::string& room_id,
                                               const std::string& root_message_id,
                                               const std::string& sender_id, const std::string& text,
                                               const std::vector<std::string>& file_ids) {
-    return run([&](soci::session& sql) {
-        write_transaction tx(sql, dialect_, gate_);
+    thread_message m;
+    write([&](soci::session& sql) {
         std::string room_participant_id;
         sql << "SELECT id FROM room_participant"
                " WHERE room_id = :room_id AND user_id = :user_id AND left_at IS NULL",
@@ -152,7 +157,7 @@ thread_message sql_store::post_thread_message(const std::string& room_id,
         if (!sql.got_data()) throw not_found("unknown message " + root_message_id);
         if (deleted_ind != soci::i_null) throw conflict("the root message is deleted");
 
-        thread_message m;
+        m = {};
         m.id = core::uuid_v4();
         m.root_message_id = root_message_id;
         m.room_id = room_id;
@@ -198,19 +203,20 @@ thread_message sql_store::post_thread_message(const std::string& room_id,
             soci::use(sender_id), soci::use(m.seq), soci::use(m.text), soci::use(m.created_at);
         attach_files(sql, attachment_owner::thread_message, m.id, room_id, sender_id, file_ids);
         m.files = attached_files(sql, attachment_owner::thread_message, {m.id})[m.id];
-        tx.commit();
-        return m;
+        return true;
     });
+    return m;
 }
 
 std::vector<thread_message> sql_store::list_thread_messages(const std::string& room_id,
                                                             const std::string& root_message_id,
                                                             std::int64_t after, int limit) {
-    if (limit <= 0) return {};
-    return run([&](soci::session& sql) {
-        std::vector<thread_message> out;
+    std::vector<thread_message> out;
+    if (limit <= 0) return out;
+    read([&](soci::session& sql) {
+        out.clear();
         const auto thread = find_thread(sql, room_id, root_message_id);
-        if (!thread) return out;
+        if (!thread) return;
         thread_message m;
         m.thread_id = thread->id;
         m.root_message_id = root_message_id;
@@ -240,14 +246,15 @@ std::vector<thread_message> sql_store::list_thread_messages(const std::string& r
         for (const auto& reply : out) ids.push_back(reply.id);
         auto files = attached_files(sql, attachment_owner::thread_message, ids);
         for (auto& reply : out) reply.files = std::move(files[reply.id]);
-        return out;
     });
+    return out;
 }
 
 std::vector<std::string> sql_store::list_thread_participants(const std::string& room_id,
                                                              const std::string& root_message_id) {
-    return run([&](soci::session& sql) {
-        std::vector<std::string> out;
+    std::vector<std::string> out;
+    read([&](soci::session& sql) {
+        out.clear();
         std::string user_id;
         soci::statement st(sql);
         st.exchange(soci::into(user_id));
@@ -261,14 +268,16 @@ std::vector<std::string> sql_store::list_thread_participants(const std::string& 
                      " ORDER BY tp.joined_at, tp.id");
         st.execute();
         while (st.fetch()) out.push_back(user_id);
-        return out;
     });
+    return out;
 }
 
 std::vector<message_extras> sql_store::describe_messages(
     const std::vector<std::string>& message_ids) {
-    if (message_ids.empty()) return {};
-    return run([&](soci::session& sql) {
+    std::vector<message_extras> out;
+    if (message_ids.empty()) return out;
+    read([&](soci::session& sql) {
+        out.clear();
         std::map<std::string, message_extras> by_id;
         {
             message_extras e;
@@ -291,7 +300,6 @@ std::vector<message_extras> sql_store::describe_messages(
             }
         }
         auto files = attached_files(sql, attachment_owner::room_message, message_ids);
-        std::vector<message_extras> out;
         out.reserve(message_ids.size());
         for (const auto& id : message_ids) {
             auto it = by_id.find(id);
@@ -300,15 +308,14 @@ std::vector<message_extras> sql_store::describe_messages(
             e.files = std::move(files[id]);
             out.push_back(std::move(e));
         }
-        return out;
     });
+    return out;
 }
 
 file_info sql_store::insert_file(file_info f) {
     f.id = core::uuid_v4();
     f.created_at = core::now_ms();
-    return run([&](soci::session& sql) {
-        write_transaction tx(sql, dialect_, gate_);
+    write([&](soci::session& sql) {
         int one = 0;
         sql << "SELECT 1 FROM users WHERE id = :id AND deleted_at IS NULL" +
                    std::string(dialect_.for_share),
@@ -319,14 +326,16 @@ file_info sql_store::insert_file(file_info f) {
                " :sha256, :created_at)",
             soci::use(f.id), soci::use(f.uploader_id), soci::use(f.name), soci::use(f.content_type),
             soci::use(f.kind), soci::use(f.size), soci::use(f.sha256), soci::use(f.created_at);
-        tx.commit();
-        return f;
+        return true;
     });
+    return f;
 }
 
 std::optional<file_info> sql_store::find_file(const std::string& file_id,
                                               const std::string& user_id) {
-    return run([&](soci::session& sql) { return readable_file(sql, file_id, user_id); });
+    std::optional<file_info> out;
+    read([&](soci::session& sql) { out = readable_file(sql, file_id, user_id); });
+    return out;
 }
 
 }  // namespace chat::store::detail

@@ -38,7 +38,7 @@ protected:
         ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
         dir_ = pattern;
         store_ = store::open("sqlite:" + (dir_ / "t.db").string(), 1);
-        ASSERT_GT(store_->migrate(), 0);
+        ASSERT_GE(store_->migrate(), 1);  // whatever later migrations add
         make_state({});
     }
 

@@ -1,7 +1,8 @@
 #pragma once
-// The store tests' fixture: a migrated store on an empty database per test,
-// on SQLite and, when their URLs are set, on MariaDB and PostgreSQL. Shared
-// by the test files of tests/unit/store; each instantiates its own suites.
+// The store tests' fixture: a migrated store on an empty database of each
+// backend (SQLite, MariaDB, PostgreSQL), shared by the test files of
+// tests/unit/store. Everything is in an anonymous namespace: each test file
+// (translation unit) gets its own copy, and its own server databases.
 
 #include "core/random.hpp"
 #include "store/detail/migrations.hpp"
@@ -21,19 +22,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <memory>
-#include <string>
 #include <thread>
 #include <vector>
 
-namespace chat::store::test {
+namespace chat::store {
+namespace {
 
 namespace fs = std::filesystem;
-
-/// The schema version a fully migrated database reports.
-inline int latest_schema_version() {
-    return detail::sqlite_migrations().back().version;
-}
 
 // --- backends -----------------------------------------------------------------------
 // StoreTest and MessagesTest run on SQLite, MariaDB and PostgreSQL alike. The
@@ -45,7 +40,7 @@ inline int latest_schema_version() {
 
 enum class backend { sqlite, mariadb, postgresql };
 
-inline std::string backend_name(backend b) {
+std::string backend_name(backend b) {
     switch (b) {
         case backend::sqlite:
             return "sqlite";
@@ -57,20 +52,25 @@ inline std::string backend_name(backend b) {
     return "unknown";
 }
 
-inline std::string param_name(const ::testing::TestParamInfo<backend>& info) {
+std::string param_name(const ::testing::TestParamInfo<backend>& info) {
     return backend_name(info.param);
 }
 
-inline const char* url_variable(backend b) {
+const char* url_variable(backend b) {
     return b == backend::mariadb ? "SIMPLE_CHAT_TEST_MARIADB_URL" : "SIMPLE_CHAT_TEST_POSTGRES_URL";
 }
 
-inline std::string env(const char* name) {
+std::string env(const char* name) {
     const char* v = std::getenv(name);
     return v ? v : "";
 }
 
-inline bool servers_required() {
+/// The schema version the store migrates to (every dialect has the same).
+int latest_schema_version() {
+    return detail::sqlite_migrations().back().version;
+}
+
+bool servers_required() {
     return !env("CI").empty() || env("SIMPLE_CHAT_TEST_REQUIRE_DB_SERVERS") == "1";
 }
 
@@ -131,13 +131,30 @@ public:
         return url_of(name);
     }
 
-    /// Every row gone, the schema kept: a clean start for a test.
+    /// Every row gone, the schema kept: a clean start for a test. Every
+    /// table but schema_version, whatever later migrations add.
     void clear() {
-        for (const char* table :
-             {"thread_message_file", "room_message_file", "thread_message", "thread_participant",
-              "conversation_thread", "file", "room_message", "refresh_token", "room_participant",
-              "room", "users"}) {
-            *raw_ << std::string("DELETE FROM ") + table;
+        std::vector<std::string> tables;
+        const soci::rowset<std::string> names =
+            raw_->prepare << (backend_ == backend::mariadb
+                                  ? "SELECT table_name FROM information_schema.tables"
+                                    " WHERE table_schema = DATABASE()"
+                                    " AND table_name <> 'schema_version'"
+                                  : "SELECT tablename FROM pg_tables"
+                                    " WHERE schemaname = current_schema()"
+                                    " AND tablename <> 'schema_version'");
+        for (const auto& name : names) tables.push_back(name);
+        if (tables.empty()) return;
+        if (backend_ == backend::mariadb) {
+            // Foreign keys would dictate an order; this session only clears.
+            *raw_ << "SET FOREIGN_KEY_CHECKS = 0";
+            for (const auto& t : tables) *raw_ << "DELETE FROM `" + t + "`";
+            *raw_ << "SET FOREIGN_KEY_CHECKS = 1";
+        } else {
+            // One TRUNCATE of every table at once satisfies the foreign keys.
+            std::string list;
+            for (const auto& t : tables) list += (list.empty() ? "\"" : ", \"") + t + "\"";
+            *raw_ << "TRUNCATE " + list;
         }
     }
 
@@ -201,7 +218,7 @@ private:
     std::vector<std::string> created_;
 };
 
-inline std::map<backend, std::unique_ptr<server_databases>>& server_registry() {
+std::map<backend, std::unique_ptr<server_databases>>& server_registry() {
     static std::map<backend, std::unique_ptr<server_databases>> r;
     return r;
 }
@@ -211,7 +228,7 @@ class drop_server_databases : public ::testing::Environment {
 public:
     void TearDown() override { server_registry().clear(); }
 };
-[[maybe_unused]] inline ::testing::Environment* const drop_server_databases_env =
+[[maybe_unused]] ::testing::Environment* const drop_server_databases_env =
     ::testing::AddGlobalTestEnvironment(new drop_server_databases);
 
 /// A migrated store on an empty database, per test.
@@ -323,4 +340,5 @@ protected:
     void SetUp() override { start(backend::sqlite); }
 };
 
-}  // namespace chat::store::test
+}  // namespace
+}  // namespace chat::store

@@ -26,9 +26,6 @@
 namespace chat::store {
 namespace {
 
-using namespace chat::store::test;
-namespace fs = std::filesystem;
-
 INSTANTIATE_TEST_SUITE_P(Db, StoreTest,
                          ::testing::Values(backend::sqlite, backend::mariadb, backend::postgresql),
                          param_name);

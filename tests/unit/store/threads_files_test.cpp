@@ -10,8 +10,6 @@
 namespace chat::store {
 namespace {
 
-using namespace chat::store::test;
-
 class ThreadsFilesTest : public StoreTest {
 protected:
     void SetUp() override {

@@ -1,5 +1,5 @@
 -- Threads and files, with the tables, columns and constraints of
--- sqlite/0002_threads_files.sql, whose comments say why they are so. No
+-- sqlite/0003_threads_files.sql, whose comments say why they are so. No
 -- colons or apostrophes in these comments, as SOCI parses statements for
 -- parameters. Id columns collate "C" as in 0001_init.sql.
 
