@@ -5,6 +5,8 @@
 #include "api/validation.hpp"
 #include "core/random.hpp"
 
+#include <algorithm>
+
 namespace chat::api::detail {
 
 namespace json = boost::json;
@@ -18,6 +20,30 @@ json::array to_json(const std::vector<store::participant>& ps) {
     json::array out;
     for (const auto& p : ps) out.push_back(detail::to_json(p));
     return out;
+}
+
+// Invitees named by e-mail become user ids (the store checks ids again under
+// its lock). An address with no active account is 404 like an unknown id, so
+// nothing is written.
+std::vector<std::string> with_users_by_email(store::store& st, std::vector<std::string> ids,
+                                             const std::vector<std::string>& emails) {
+    for (const auto& email : emails) {
+        const auto user = st.find_user_by_email(email);
+        if (!user) throw not_found("unknown user " + email);
+        if (std::find(ids.begin(), ids.end(), user->id) == ids.end()) ids.push_back(user->id);
+    }
+    return ids;
+}
+
+// Ids and e-mails together name at most max_invitees people.
+void check_invitee_count(body_reader& in, std::string_view emails_field,
+                         const std::optional<std::vector<std::string>>& ids,
+                         const std::optional<std::vector<std::string>>& emails) {
+    const auto count = (ids ? ids->size() : 0) + (emails ? emails->size() : 0);
+    if (count > max_invitees) {
+        in.fail(emails_field,
+                "ids and e-mails together must name at most " + std::to_string(max_invitees));
+    }
 }
 
 // Each invitation is stored as a person.invited notification first (in the
@@ -41,16 +67,19 @@ awaitable<http::response> create_room(service& s, http::request_context& ctx) {
     const auto body = parse_json_body(ctx.req);
     body_reader in(body);
     const auto name = in.string("name", false, 1, 100);
-    const auto ids = in.uuid_list("participantIds", true, max_invitees);
+    const auto emails = in.email_list("participantEmails", false, max_invitees);
+    const auto ids = in.uuid_list("participantIds", !in.has("participantEmails"), max_invitees);
+    check_invitee_count(in, "participantEmails", ids, emails);
     in.finish();
     struct created {
         store::room_view room;
         std::vector<store::participant> participants;
         std::vector<store::notification> invitations;
     };
-    auto pending = s.blocking([&s, me, name, ids = *ids] {
+    auto pending = s.blocking([&s, me, name, ids = ids.value_or(std::vector<std::string>{}),
+                               emails = emails.value_or(std::vector<std::string>{})] {
         auto& st = s.deps.store;
-        const auto room = st.create_room(me, name, ids);
+        const auto room = st.create_room(me, name, with_users_by_email(st, ids, emails));
         auto participants = st.list_participants(room.id);
         auto invitations = store_invitations(st, room.id, me, participants);
         return created{*st.get_room(room.id, me), std::move(participants), std::move(invitations)};
@@ -128,17 +157,23 @@ awaitable<http::response> invite(service& s, http::request_context& ctx) {
     const auto me = s.authenticate(ctx);
     const auto body = parse_json_body(ctx.req);
     body_reader in(body);
-    const auto ids = in.uuid_list("userIds", true, max_invitees);
-    if (ids && ids->empty()) in.fail("userIds", "must name at least one user");
+    const auto emails = in.email_list("emails", false, max_invitees);
+    const auto ids = in.uuid_list("userIds", !in.has("emails"), max_invitees);
+    if ((ids ? ids->size() : 0) + (emails ? emails->size() : 0) == 0) {
+        in.fail(in.has("emails") ? "emails" : "userIds", "must name at least one user");
+    }
+    check_invitee_count(in, "emails", ids, emails);
     in.finish();
     const std::string id = to_lower(ctx.param("id"));
     struct outcome {
         std::vector<store::participant> added;
         std::vector<store::notification> invitations;
     };
-    auto pending = s.blocking([&s, me, id, ids = *ids] {
+    auto pending = s.blocking([&s, me, id, ids = ids.value_or(std::vector<std::string>{}),
+                               emails = emails.value_or(std::vector<std::string>{})] {
         require_room(s.deps.store, id, me);
-        auto added = s.deps.store.add_participants(id, ids);
+        auto added =
+            s.deps.store.add_participants(id, with_users_by_email(s.deps.store, ids, emails));
         auto invitations = store_invitations(s.deps.store, id, me, added);
         return outcome{std::move(added), std::move(invitations)};
     });

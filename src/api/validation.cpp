@@ -111,15 +111,16 @@ std::optional<bool> body_reader::boolean(std::string_view name, bool required) {
     return v->get_bool();
 }
 
-std::optional<std::vector<std::string>> body_reader::uuid_list(std::string_view name, bool required,
-                                                               std::size_t max_items) {
+std::optional<std::vector<std::string>> body_reader::lower_case_list(
+    std::string_view name, bool required, std::size_t max_items, bool (*valid)(std::string_view),
+    std::string_view array_of, std::string_view only) {
     const auto* v = body_.if_contains(name);
     if (!v || v->is_null()) {
         if (required) fail(name, "is required");
         return std::nullopt;
     }
     if (!v->is_array()) {
-        fail(name, "must be an array of ids (UUID strings)");
+        fail(name, "must be an array of " + std::string(array_of));
         return std::nullopt;
     }
     const auto& arr = v->get_array();
@@ -129,14 +130,28 @@ std::optional<std::vector<std::string>> body_reader::uuid_list(std::string_view 
     }
     std::vector<std::string> out;
     for (const auto& item : arr) {
-        if (!item.is_string() || !core::is_uuid(item.get_string())) {
-            fail(name, "must contain only ids (UUID strings)");
+        if (!item.is_string() || !valid(item.get_string())) {
+            fail(name, "must contain only " + std::string(only));
             return std::nullopt;
         }
-        std::string id = to_lower(item.get_string());
-        if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(std::move(id));
+        std::string value = to_lower(item.get_string());
+        if (std::find(out.begin(), out.end(), value) == out.end()) out.push_back(std::move(value));
     }
     return out;
+}
+
+std::optional<std::vector<std::string>> body_reader::uuid_list(std::string_view name, bool required,
+                                                               std::size_t max_items) {
+    // Not only user ids: messages name their files so too.
+    return lower_case_list(name, required, max_items, core::is_uuid, "ids (UUID strings)",
+                           "ids (UUID strings)");
+}
+
+std::optional<std::vector<std::string>> body_reader::email_list(std::string_view name,
+                                                                bool required,
+                                                                std::size_t max_items) {
+    return lower_case_list(name, required, max_items, is_valid_email, "e-mail addresses",
+                           "valid e-mail addresses");
 }
 
 void body_reader::fail(std::string_view name, std::string message) {

@@ -35,6 +35,10 @@ public:
     /// An array of UUID strings, at most `max_items`, duplicates removed.
     std::optional<std::vector<std::string>> uuid_list(std::string_view name, bool required,
                                                       std::size_t max_items);
+    /// An array of e-mail addresses (valid syntax), at most `max_items`,
+    /// lower-cased, duplicates removed.
+    std::optional<std::vector<std::string>> email_list(std::string_view name, bool required,
+                                                       std::size_t max_items);
     bool has(std::string_view name) const { return body_.contains(name); }
 
     void fail(std::string_view name, std::string message);
@@ -42,6 +46,14 @@ public:
     void finish() const;
 
 private:
+    /// An array of strings that pass `valid`, lower-cased, duplicates removed;
+    /// `array_of` and `only` name the items in the error messages.
+    std::optional<std::vector<std::string>> lower_case_list(std::string_view name, bool required,
+                                                            std::size_t max_items,
+                                                            bool (*valid)(std::string_view),
+                                                            std::string_view array_of,
+                                                            std::string_view only);
+
     const boost::json::object& body_;
     boost::json::object errors_;
 };

@@ -43,6 +43,8 @@ struct config {
     std::vector<std::string> admin_emails;
     // Files (issue 5): bytes under <data_dir>/files, one upload at most this large.
     std::size_t max_upload = 25 * 1024 * 1024;
+    // Web client (serve only): empty means the build's web-root directory.
+    std::string web_root;
 };
 
 }  // namespace chat::app

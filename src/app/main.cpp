@@ -130,6 +130,13 @@ void add_admin_options(CLI::App& cmd, chat::app::config& c) {
         ->delimiter(',');
 }
 
+void add_web_options(CLI::App& cmd, chat::app::config& c) {
+    cmd.add_option(
+           "--web-root", c.web_root,
+           "Directory of the web client served at / (default: the build's web-root directory)")
+        ->envname("SIMPLE_CHAT_WEB_ROOT");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -151,6 +158,7 @@ int main(int argc, char** argv) {
     }
     add_gateway_options(*serve, c);
     add_gateway_options(*gateway, c);
+    add_web_options(*serve, c);
 
     auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations and exit");
     add_common_options(*migrate, c);

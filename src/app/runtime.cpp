@@ -6,6 +6,7 @@
 #include "core/random.hpp"
 #include "gateway/gateway.hpp"
 #include "http/server.hpp"
+#include "http/static_files.hpp"
 #include "relay/bus.hpp"
 #include "relay/redis_bus.hpp"
 #include "store/blob_store.hpp"
@@ -83,6 +84,28 @@ gateway::gateway_config gateway_config_from(const config& c) {
     g.send_queue_frames = c.send_queue_frames;
     g.send_queue_bytes = c.send_queue_bytes;
     return g;
+}
+
+// The web client's files (serve only), read into memory once: see
+// http/static_files.hpp for why. An explicit --web-root must load; the
+// build's own web directory is optional (a build without Node has none).
+std::optional<http::static_files> load_web_client(const config& c) {
+    fs::path root = c.web_root;
+#ifdef SIMPLE_CHAT_DEFAULT_WEB_ROOT
+    if (root.empty()) {
+        root = SIMPLE_CHAT_DEFAULT_WEB_ROOT;
+        if (!fs::is_directory(root)) {
+            spdlog::warn("no web client: {} does not exist (build with npm, or pass --web-root)",
+                         root.string());
+            return std::nullopt;
+        }
+    }
+#endif
+    if (root.empty()) return std::nullopt;
+    auto site = http::static_files::load(root);
+    spdlog::info("web client: {} files, {} KiB from {}", site.file_count(),
+                 site.total_bytes() / 1024, root.string());
+    return site;
 }
 
 }  // namespace
@@ -177,6 +200,16 @@ int run_role(role r, config c) {
         socket_gateway->attach(bus);
     }
     if (with_api) rest.register_api_routes(routes);
+    std::optional<http::static_files> web_client;
+    if (r == role::serve) web_client = load_web_client(c);
+    if (web_client) {
+        // Only paths that name a file: anything else stays an unknown route.
+        routes.fallback(
+            [&web_client](http::request_context& ctx) -> asio::awaitable<http::response> {
+                co_return web_client->respond(ctx.req, ctx.url.path(), ctx.trace_id);
+            },
+            [&web_client](std::string_view path) { return web_client->contains(path); });
+    }
 
     http::server_config sc;
     sc.listen = http::parse_endpoint(c.listen);

@@ -12,7 +12,7 @@ bool parse_u64(std::string_view s, std::uint64_t& out) {
     return ec == std::errc{} && p == s.data() + s.size();
 }
 
-std::string_view trim(std::string_view s) {
+std::string_view trim(std::string_view s) noexcept {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     return s;
@@ -64,14 +64,15 @@ range_request parse_range(std::string_view header, std::uint64_t size) {
     return r;
 }
 
-bool etag_matches(std::string_view header, std::string_view etag) {
-    header = trim(header);
-    if (header == "*") return true;
+bool etag_matches(std::string_view header, std::string_view etag) noexcept {
+    const auto opaque = [](std::string_view t) {
+        if (t.starts_with("W/")) t.remove_prefix(2);
+        return t;
+    };
     while (!header.empty()) {
         const auto comma = header.find(',');
-        std::string_view item = trim(header.substr(0, comma));
-        if (item.starts_with("W/")) item.remove_prefix(2);
-        if (item == etag) return true;
+        const std::string_view item = trim(header.substr(0, comma));
+        if (item == "*" || (!item.empty() && opaque(item) == opaque(etag))) return true;
         if (comma == std::string_view::npos) break;
         header.remove_prefix(comma + 1);
     }

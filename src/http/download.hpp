@@ -22,10 +22,10 @@ struct range_request {
 /// unsatisfiable (416).
 range_request parse_range(std::string_view header, std::uint64_t size);
 
-/// Whether an If-None-Match (or If-Range) value names `etag` (a quoted
-/// strong tag): "*", or a comma-separated list holding it (a weak W/ form
-/// matches too, as §13.1.2 compares weakly for If-None-Match).
-bool etag_matches(std::string_view header, std::string_view etag);
+/// Whether an If-None-Match (or If-Range) value names `etag`: "*", or a
+/// comma-separated list holding it, with or without W/ (the weak comparison
+/// of §13.1.2). For uploaded files and the web client's files alike.
+bool etag_matches(std::string_view header, std::string_view etag) noexcept;
 
 enum class disposition { inline_, attachment };
 

@@ -98,6 +98,12 @@ void router::mount(std::string prefix, handler h, upgrade_handler upgrade) {
     mounts_.push_back({std::move(prefix), std::move(h), std::move(upgrade), m});
 }
 
+void router::fallback(handler h, std::function<bool(std::string_view)> accepts) {
+    fallback_ = std::move(h);
+    fallback_accepts_ = std::move(accepts);
+    fallback_metrics_ = make_metrics("any", "static");
+}
+
 router::match_result router::match(verb method, std::string_view path,
                                    std::vector<std::pair<std::string, std::string>>& params) const {
     match_result res;
@@ -133,6 +139,11 @@ router::match_result router::match(verb method, std::string_view path,
         allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
         res.result = outcome::method_not_allowed;
         for (const auto& a : allowed) res.allow += (res.allow.empty() ? "" : ", ") + a;
+    } else if (fallback_ && (method == verb::get || method == verb::head) &&
+               fallback_accepts_(path)) {
+        res.result = outcome::matched;
+        res.target = &fallback_;
+        res.metrics = &fallback_metrics_;
     }
     return res;
 }

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,11 @@ public:
     /// Every request whose path starts with `prefix` (any method); an optional
     /// upgrade handler takes WebSocket upgrade requests there.
     void mount(std::string prefix, handler h, upgrade_handler upgrade = {});
+    /// GET and HEAD requests that match no route and no mount and whose path
+    /// `accepts` (the web client's files): it can never shadow an API route,
+    /// and any other path stays an unknown route (404, metrics "unmatched").
+    /// `accepts` must be thread safe.
+    void fallback(handler h, std::function<bool(std::string_view path)> accepts);
 
     enum class outcome { matched, not_found, method_not_allowed };
     struct match_result {
@@ -83,6 +89,9 @@ private:
     std::vector<mount_point> mounts_;
     route_metrics unmatched_;
     std::size_t largest_body_limit_ = 0;
+    handler fallback_;
+    std::function<bool(std::string_view)> fallback_accepts_;
+    route_metrics fallback_metrics_;
 };
 
 }  // namespace chat::http

@@ -23,7 +23,8 @@ after(() => srv?.stop());
 
 describe('routing', () => {
   test('unknown routes are 404 with the JSON error body', async () => {
-    for (const path of ['/', '/nope', '/users/me/extra', '/users/me/', '/rooms/x/y/z', '/actuator',
+    // ("/" is the web client: web.test.mjs.)
+    for (const path of ['/nope', '/nope.js', '/users/me/extra', '/users/me/', '/rooms/x/y/z', '/actuator',
       '/rooms//messages', '/token/refresh/now', '/USERS/me']) {
       const res = await alice.client.get(path);
       const err = assertError(res, 404, 'not_found');

@@ -415,6 +415,37 @@ TEST(BodyReaderUuidList, NotAnArrayAndPresence) {
     EXPECT_EQ(fields.at("absent").as_string(), "is required");
 }
 
+TEST(BodyReaderEmailList, LowerCasesAndRemovesDuplicatesInOrder) {
+    const json::object body{
+        {"emails", json::array{"Bob@Example.com", "ann@example.com", "bob@example.COM"}}};
+    body_reader r(body);
+    const auto emails = r.email_list("emails", true, 10);
+    ASSERT_TRUE(emails);
+    EXPECT_EQ(*emails, (std::vector<std::string>{"bob@example.com", "ann@example.com"}));
+    EXPECT_NO_THROW(r.finish());
+}
+
+TEST(BodyReaderEmailList, RefusesBadItemsTooManyAndNonArrays) {
+    const json::object body{
+        {"bad", json::array{"ann@example.com", "not an address"}},
+        {"number", json::array{42}},
+        {"over", json::array{"a@example.com", "b@example.com", "c@example.com"}},
+        {"str", "ann@example.com"},
+        {"null", nullptr},
+    };
+    body_reader r(body);
+    for (const char* name : {"bad", "number", "over", "str", "absent"}) {
+        EXPECT_EQ(r.email_list(name, true, 2), std::nullopt) << name;
+    }
+    EXPECT_EQ(r.email_list("null", false, 2), std::nullopt);
+    const auto fields = finish_fields(r);
+    EXPECT_EQ(fields.size(), 5u);
+    EXPECT_EQ(fields.at("bad").as_string(), "must contain only valid e-mail addresses");
+    EXPECT_EQ(fields.at("over").as_string(), "must have at most 2 items");
+    EXPECT_EQ(fields.at("str").as_string(), "must be an array of e-mail addresses");
+    EXPECT_EQ(fields.at("absent").as_string(), "is required");
+}
+
 // --- body_reader: finish -----------------------------------------------------------------
 
 TEST(BodyReaderFinish, CollectsEveryBadFieldInOneError) {

@@ -46,9 +46,13 @@ TEST(EtagMatches, ListsStarAndWeakForms) {
     EXPECT_TRUE(etag_matches("\"x\", \"abc\"", tag));
     EXPECT_TRUE(etag_matches("W/\"abc\"", tag));
     EXPECT_TRUE(etag_matches(" * ", tag));
+    EXPECT_TRUE(etag_matches("\"x\", *", tag));
+    EXPECT_TRUE(etag_matches("\"abc\"", "W/\"abc\""));  // weak comparison both ways
     EXPECT_FALSE(etag_matches("\"abcd\"", tag));
+    EXPECT_FALSE(etag_matches("\"abd\"", tag));
     EXPECT_FALSE(etag_matches("abc", tag));
     EXPECT_FALSE(etag_matches("", tag));
+    EXPECT_FALSE(etag_matches(" , ", tag));
 }
 
 TEST(ContentDisposition, AsciiFallbackAndExactUtf8) {

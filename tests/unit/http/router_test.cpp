@@ -279,5 +279,25 @@ TEST_F(RouterTest, RouteBodyLimits) {
     EXPECT_EQ(handler_id(match(verb::post, "/files")), 2);
 }
 
+TEST_F(RouterTest, FallbackTakesOnlyUnmatchedGetAndHead) {
+    routes_.add(verb::post, "/users", tagged{1});
+    routes_.add(verb::get, "/rooms/{id}", tagged{2});
+    routes_.mount("/socket.io/", tagged{3});
+    routes_.fallback(tagged{9}, [](std::string_view path) {
+        return path == "/" || path == "/js/app.js" || path == "/index.html" || path == "/rooms/abc";
+    });
+
+    EXPECT_EQ(handler_id(match(verb::get, "/")), 9);
+    EXPECT_EQ(handler_id(match(verb::head, "/js/app.js")), 9);
+    EXPECT_EQ(match(verb::get, "/nope.js").result, router::outcome::not_found);
+    EXPECT_EQ(handler_id(match(verb::get, "/rooms/abc")), 2);   // a route wins
+    EXPECT_EQ(handler_id(match(verb::get, "/socket.io/")), 3);  // a mount wins
+    EXPECT_EQ(match(verb::get, "/users").result, router::outcome::method_not_allowed);
+    EXPECT_EQ(match(verb::post, "/index.html").result, router::outcome::not_found);
+    EXPECT_EQ(match(verb::delete_, "/").result, router::outcome::not_found);
+    EXPECT_NE(match(verb::get, "/").metrics, &routes_.unmatched_metrics());
+    EXPECT_EQ(match(verb::get, "/nope.js").metrics, nullptr);  // the server counts it as unmatched
+}
+
 }  // namespace
 }  // namespace chat::http
