@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -19,9 +20,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <future>
 #include <iostream>
 #include <optional>
 #include <random>
+#include <utility>
 
 namespace chat::bench {
 
@@ -71,8 +74,8 @@ void report_failure(std::size_t index, std::string_view what) {
 // e.g. 42["event.server",{...}] (Engine.IO message '4', Socket.IO event '2').
 constexpr std::string_view event_prefix = R"(42["event.server",)";
 
-std::optional<std::uint64_t> find_seq(std::string_view packet) {
-    constexpr std::string_view key = R"("seq":)";
+// The unsigned integer after `key` (e.g. "seq": or "sentNs":) in a packet.
+std::optional<std::uint64_t> find_number(std::string_view packet, std::string_view key) {
     const auto at = packet.find(key);
     if (at == std::string_view::npos) return std::nullopt;
     const char* first = packet.data() + at + key.size();
@@ -305,10 +308,14 @@ private:
     }
 
     void on_event(std::string_view packet) {
-        const auto seq = find_seq(packet);
+        // Events published straight to Redis carry their send time; events
+        // caused by a POST are matched by their room's seq.
+        const auto sent_ns = find_number(packet, R"("sentNs":)");
+        const auto seq = sent_ns ? sent_ns : find_number(packet, R"("seq":)");
         const auto room = find_room(packet);
         if (!seq || !room) return;  // not a relay event of ours
-        const std::int64_t sent = sent_.get(*room, *seq);
+        const std::int64_t sent =
+            sent_ns ? static_cast<std::int64_t>(*sent_ns) : sent_.get(*room, *seq);
         w_.deliveries.fetch_add(1, std::memory_order_relaxed);
         // A text frame of a ~200-byte packet has a 4-byte header (RFC 6455 §5.2).
         w_.bytes.fetch_add(packet.size() + websocket::header_size(packet.size()),
@@ -427,6 +434,18 @@ void fleet::stop() {
     for (auto& w : workers_) w->io.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
+}
+
+std::vector<std::int64_t> fleet::take_latencies() {
+    std::vector<std::int64_t> all;
+    for (auto& w : workers_) {
+        std::promise<std::vector<std::int64_t>> taken;
+        auto result = taken.get_future();
+        asio::post(w->io, [&w = *w, &taken] { taken.set_value(std::exchange(w.latencies, {})); });
+        const auto part = result.get();
+        all.insert(all.end(), part.begin(), part.end());
+    }
+    return all;
 }
 
 std::vector<std::int64_t> fleet::latencies() const {

@@ -7,8 +7,8 @@
 // The clients run on a few io_context threads; a client belongs to one of
 // them for its whole life, so the per-thread receipt logs need no lock.
 //
-// Thread safety: start(), the counters and stop() may be called from any one
-// controlling thread; latencies() only after stop().
+// Thread safety: start(), the counters, take_latencies() and stop() may be
+// called from any one controlling thread; latencies() only after stop().
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -90,6 +90,9 @@ public:
     void stop();
     /// Publish-to-receipt latency of every event received, in nanoseconds.
     std::vector<std::int64_t> latencies() const;
+    /// The latencies received since the previous call, while the threads run
+    /// (each worker hands its log over on its own thread).
+    std::vector<std::int64_t> take_latencies();
 
     struct worker;
 

@@ -5,6 +5,7 @@
 
 #include "auth/jwt.hpp"
 #include "core/metrics.hpp"
+#include "core/rate_limit.hpp"
 #include "http/router.hpp"
 #include "relay/bus.hpp"
 #include "store/blob_store.hpp"
@@ -26,6 +27,19 @@ struct token_policy {
     std::chrono::seconds refresh_ttl{30 * 24 * 3600};
 };
 
+/// Abuse limits of the REST API (answered with 429 and Retry-After). Each is
+/// N per period; count 0 turns a limit off.
+struct abuse_limits {
+    /// Failed logins per account (e-mail): guessing one password is slow.
+    core::rate login_per_account{10, std::chrono::minutes(15)};
+    /// Login attempts per client address: guessing many accounts is slow.
+    core::rate login_per_ip{60, std::chrono::minutes(1)};
+    core::rate signup_per_ip{20, std::chrono::hours(1)};
+    core::rate messages_per_user{120, std::chrono::minutes(1)};
+    /// Buckets kept per limit (least recently used beyond are forgotten).
+    std::size_t max_keys = 100'000;
+};
+
 /// A dependency whose state readiness reports beside the store's, e.g. Redis.
 struct health_check {
     std::string name;
@@ -45,6 +59,7 @@ struct dependencies {
     /// E-mail addresses (lower-case) whose users have the admin role besides
     /// those granted it in the database.
     std::vector<std::string> admin_emails = {};
+    abuse_limits limits = {};
     /// Uploaded files' bytes; the file routes are served only when set.
     store::blob_store* blobs = nullptr;
     std::size_t max_upload = 25 * 1024 * 1024;  // bytes of one file (larger: 413)

@@ -6,6 +6,8 @@
 
 #include <boost/json/object.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +30,23 @@ private:
     http::status status_;
     std::string code_;
     boost::json::object fields_;
+};
+
+/// 429 from a rate limit; answered with Retry-After in whole seconds.
+class too_many_requests : public api_error {
+public:
+    too_many_requests(std::string message, std::chrono::milliseconds retry_after)
+        : api_error(http::status::too_many_requests, "rate_limited", std::move(message)),
+          retry_after_(retry_after) {}
+
+    /// Rounded up, at least one second.
+    std::chrono::seconds retry_after() const noexcept {
+        return std::max(std::chrono::seconds(1),
+                        std::chrono::ceil<std::chrono::seconds>(retry_after_));
+    }
+
+private:
+    std::chrono::milliseconds retry_after_;
 };
 
 /// 400 with a message per bad field.

@@ -18,6 +18,7 @@ constexpr std::int64_t max_seq = std::int64_t{1} << 53;  // stays exact in JavaS
 
 awaitable<http::response> send_message(service& s, http::request_context& ctx) {
     const auto me = s.authenticate(ctx);
+    s.messages_per_user.acquire(me);
     const auto body = parse_json_body(ctx.req);
     body_reader in(body);
     auto file_ids = read_file_ids(in);

@@ -12,8 +12,39 @@ namespace chat::api::detail {
 
 namespace json = boost::json;
 
+abuse_limit::abuse_limit(const std::string& name, std::string message, core::rate r,
+                         std::size_t max_keys, core::registry& metrics)
+    : message_(std::move(message)),
+      limiter_(r, max_keys),
+      refusals_(core::limit_refusals(metrics, name)) {}
+
+void abuse_limit::acquire(std::string_view key) {
+    if (const auto d = limiter_.acquire(key); !d.allowed) refuse(d);
+}
+
+void abuse_limit::check(std::string_view key) {
+    if (const auto d = limiter_.peek(key); !d.allowed) refuse(d);
+}
+
+void abuse_limit::charge(std::string_view key) {
+    limiter_.acquire(key);
+}
+
+void abuse_limit::refuse(const core::rate_decision& d) {
+    refusals_.inc();
+    throw too_many_requests(message_, d.retry_after);
+}
+
 service::service(dependencies d)
     : deps(std::move(d)),
+      login_per_account("login_account", "too many failed logins for this account; retry later",
+                        deps.limits.login_per_account, deps.limits.max_keys, deps.metrics),
+      login_per_ip("login_ip", "too many login attempts from this address; retry later",
+                   deps.limits.login_per_ip, deps.limits.max_keys, deps.metrics),
+      signup_per_ip("signup_ip", "too many sign-ups from this address; retry later",
+                    deps.limits.signup_per_ip, deps.limits.max_keys, deps.metrics),
+      messages_per_user("messages_user", "too many messages; slow down",
+                        deps.limits.messages_per_user, deps.limits.max_keys, deps.metrics),
       relay_published(
           d.metrics.get_counter("chat_relay_published_total", "Relay events handed to the bus.")),
       dummy_hash(auth::hash_password(core::random_bytes(16))) {}
@@ -45,6 +76,10 @@ http::response service::error_to_response(std::exception_ptr failure,
     const auto v = ctx.req.version();
     try {
         std::rethrow_exception(failure);
+    } catch (const too_many_requests& e) {
+        auto res = http::error_response(e.status(), e.code(), e.what(), ctx.trace_id, {}, v);
+        res.set(boost::beast::http::field::retry_after, std::to_string(e.retry_after().count()));
+        return res;
     } catch (const api_error& e) {
         return http::error_response(e.status(), e.code(), e.what(), ctx.trace_id, e.fields(), v);
     } catch (const store::conflict& e) {

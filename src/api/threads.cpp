@@ -35,6 +35,7 @@ store::message require_root(service& s, const std::string& room_id, const std::s
 
 awaitable<http::response> post_reply(service& s, http::request_context& ctx) {
     const auto me = s.authenticate(ctx);
+    s.messages_per_user.acquire(me);  // a reply is a message: one budget for both
     const auto body = parse_json_body(ctx.req);
     body_reader in(body);
     auto file_ids = read_file_ids(in);

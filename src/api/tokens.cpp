@@ -51,13 +51,18 @@ std::string access_token_for(const service& s, const std::string& user_id) {
 }
 
 awaitable<http::response> log_in(service& s, http::request_context& ctx) {
+    // Every attempt counts against the address; only failures count against
+    // the account, so its owner is locked out only while someone guesses.
+    s.login_per_ip.acquire(ctx.remote.to_string());
     const auto body = parse_json_body(ctx.req);
     body_reader in(body);
     const auto email = in.string("email", true, 1, 254);
     const auto password = in.string("password", true, 1, 1024, false);
     in.finish();
+    const auto account = to_lower(*email);
+    s.login_per_account.check(account);
     auto pending =
-        s.blocking([&s, email = to_lower(*email), password = *password]() -> std::optional<issued> {
+        s.blocking([&s, email = account, password = *password]() -> std::optional<issued> {
             const auto user = s.deps.store.find_user_by_email(email);
             // Verify against a dummy hash for unknown accounts so the answer takes
             // as long either way and does not reveal which e-mails exist.
@@ -71,6 +76,7 @@ awaitable<http::response> log_in(service& s, http::request_context& ctx) {
         });
     auto result = co_await std::move(pending);
     if (!result) {
+        s.login_per_account.charge(account);
         throw api_error(http::status::unauthorized, "invalid_credentials",
                         "e-mail or password is wrong");
     }

@@ -13,6 +13,9 @@ using boost::asio::awaitable;
 namespace {
 
 awaitable<http::response> sign_up(service& s, http::request_context& ctx) {
+    // Counted before validation: refused attempts (a taken e-mail, say) also
+    // cost a token, so the limit also slows down probing for accounts.
+    s.signup_per_ip.acquire(ctx.remote.to_string());
     const auto body = parse_json_body(ctx.req);
     body_reader in(body);
     auto email = in.string("email", true, 3, 254);

@@ -45,6 +45,12 @@ struct config {
     std::size_t max_upload = 25 * 1024 * 1024;
     // Web client (serve only): empty means the build's web-root directory.
     std::string web_root;
+    // Abuse limits, "N/<period>" or "0" for off (core::parse_rate).
+    std::string login_rate_per_account = "10/15m";  // failed logins per e-mail
+    std::string login_rate_per_ip = "60/1m";
+    std::string signup_rate_per_ip = "20/1h";
+    std::string message_rate_per_user = "120/1m";
+    std::string join_rate_per_socket = "1200/1m";  // event.client joins (gateway)
 };
 
 }  // namespace chat::app

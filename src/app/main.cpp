@@ -1,6 +1,7 @@
 // simple-chat: one program, several roles (SPEC §1).
 
 #include "app/runtime.hpp"
+#include "core/rate_limit.hpp"
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -122,6 +123,44 @@ void add_gateway_options(CLI::App& cmd, chat::app::config& c) {
         ->capture_default_str();
 }
 
+// "N/<period>" (10/1m, 5/30s, 20/1h) or 0 for off.
+const CLI::Validator rate_spec(
+    [](std::string& text) -> std::string {
+        return chat::core::parse_rate(text) ? std::string()
+                                            : "expected N/<period> such as 10/1m, 5/30s, 20/1h, "
+                                              "or 0 for no limit";
+    },
+    "N/PERIOD");
+
+void add_api_limit_options(CLI::App& cmd, chat::app::config& c) {
+    cmd.add_option("--login-rate-per-account", c.login_rate_per_account,
+                   "Failed logins per account before POST /token answers 429")
+        ->envname("SIMPLE_CHAT_LOGIN_RATE_PER_ACCOUNT")
+        ->check(rate_spec)
+        ->capture_default_str();
+    cmd.add_option("--login-rate-per-ip", c.login_rate_per_ip, "Login attempts per client address")
+        ->envname("SIMPLE_CHAT_LOGIN_RATE_PER_IP")
+        ->check(rate_spec)
+        ->capture_default_str();
+    cmd.add_option("--signup-rate-per-ip", c.signup_rate_per_ip, "Sign-ups per client address")
+        ->envname("SIMPLE_CHAT_SIGNUP_RATE_PER_IP")
+        ->check(rate_spec)
+        ->capture_default_str();
+    cmd.add_option("--message-rate-per-user", c.message_rate_per_user, "Messages posted per user")
+        ->envname("SIMPLE_CHAT_MESSAGE_RATE_PER_USER")
+        ->check(rate_spec)
+        ->capture_default_str();
+}
+
+void add_gateway_limit_options(CLI::App& cmd, chat::app::config& c) {
+    cmd.add_option("--join-rate-per-socket", c.join_rate_per_socket,
+                   "event.client joins per socket (beyond: refused; a socket that keeps "
+                   "flooding is dropped)")
+        ->envname("SIMPLE_CHAT_JOIN_RATE_PER_SOCKET")
+        ->check(rate_spec)
+        ->capture_default_str();
+}
+
 void add_admin_options(CLI::App& cmd, chat::app::config& c) {
     cmd.add_option("--admin-email", c.admin_emails,
                    "E-mail address whose user has the admin role (repeatable; also granted "
@@ -159,6 +198,10 @@ int main(int argc, char** argv) {
     add_gateway_options(*serve, c);
     add_gateway_options(*gateway, c);
     add_web_options(*serve, c);
+    add_api_limit_options(*serve, c);
+    add_api_limit_options(*api, c);
+    add_gateway_limit_options(*serve, c);
+    add_gateway_limit_options(*gateway, c);
 
     auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations and exit");
     add_common_options(*migrate, c);

@@ -4,6 +4,7 @@
 #include "auth/jwt.hpp"
 #include "core/metrics.hpp"
 #include "core/random.hpp"
+#include "core/rate_limit.hpp"
 #include "gateway/gateway.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
@@ -70,6 +71,21 @@ std::unique_ptr<store::store> open_store(const config& c) {
     return s;
 }
 
+core::rate rate_from(const std::string& text, const char* what) {
+    const auto r = core::parse_rate(text);
+    if (!r) throw std::runtime_error(std::string(what) + ": not a rate: " + text);
+    return *r;
+}
+
+api::abuse_limits abuse_limits_from(const config& c) {
+    api::abuse_limits l;
+    l.login_per_account = rate_from(c.login_rate_per_account, "--login-rate-per-account");
+    l.login_per_ip = rate_from(c.login_rate_per_ip, "--login-rate-per-ip");
+    l.signup_per_ip = rate_from(c.signup_rate_per_ip, "--signup-rate-per-ip");
+    l.messages_per_user = rate_from(c.message_rate_per_user, "--message-rate-per-user");
+    return l;
+}
+
 gateway::gateway_config gateway_config_from(const config& c) {
     gateway::gateway_config g;
     g.path = c.socketio_path;
@@ -83,6 +99,7 @@ gateway::gateway_config gateway_config_from(const config& c) {
     g.max_connections_per_ip = c.max_connections_per_ip;
     g.send_queue_frames = c.send_queue_frames;
     g.send_queue_bytes = c.send_queue_bytes;
+    g.joins_per_socket = rate_from(c.join_rate_per_socket, "--join-rate-per-socket");
     return g;
 }
 
@@ -189,7 +206,8 @@ int run_role(role r, config c) {
     std::optional<store::blob_store> blobs;
     if (with_api) blobs.emplace(fs::path(c.data_dir) / "files");
     api::rest_api rest({*store, bus, jwt, blocking, metrics, tokens, version, std::move(checks),
-                        std::move(admins), blobs ? &*blobs : nullptr, c.max_upload});
+                        std::move(admins), abuse_limits_from(c), blobs ? &*blobs : nullptr,
+                        c.max_upload});
     std::optional<gateway::gateway> socket_gateway;
     http::router routes(metrics);
     rest.register_actuator_routes(routes);

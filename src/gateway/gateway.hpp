@@ -9,6 +9,7 @@
 
 #include "auth/jwt.hpp"
 #include "core/metrics.hpp"
+#include "core/rate_limit.hpp"
 #include "http/router.hpp"
 #include "relay/bus.hpp"
 #include "store/store.hpp"
@@ -38,6 +39,11 @@ struct gateway_config {
     std::size_t max_connections_per_ip = 100'000;
     std::size_t send_queue_frames = 1024;  // per socket; beyond: the socket is dropped
     std::size_t send_queue_bytes = 4 * 1024 * 1024;
+    /// event.client joins per socket; beyond, joins are refused with
+    /// "rate_limited", and a socket refused join_flood_limit times in a row
+    /// is dropped. A burst of 1200 lets a client join all its rooms at once.
+    core::rate joins_per_socket{1200, std::chrono::minutes(1)};
+    std::size_t join_flood_limit = 100;
 };
 
 struct gateway_dependencies {

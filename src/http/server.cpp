@@ -49,6 +49,31 @@ std::string_view request_context::header(std::string_view name) const {
     return it == req.end() ? std::string_view{} : std::string_view(it->value());
 }
 
+std::string loggable_target(std::string_view target) {
+    const auto q = target.find('?');
+    if (q == std::string_view::npos) return std::string(target);
+    std::string out(target.substr(0, q + 1));
+    std::string_view rest = target.substr(q + 1);
+    for (bool more = true; more;) {
+        const auto amp = rest.find('&');
+        more = amp != std::string_view::npos;
+        const std::string_view pair = rest.substr(0, amp);
+        const auto eq = pair.find('=');
+        const std::string_view key = pair.substr(0, eq);
+        if (eq != std::string_view::npos &&
+            (key == "sid" || key == "token" || key == "access_token" || key == "refresh_token")) {
+            out.append(key).append("=REDACTED");
+        } else {
+            out.append(pair);
+        }
+        if (more) {
+            out.push_back('&');
+            rest.remove_prefix(amp + 1);
+        }
+    }
+    return out;
+}
+
 tcp::endpoint parse_endpoint(std::string_view text) {
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos) throw std::invalid_argument("expected host:port");
@@ -234,7 +259,8 @@ asio::awaitable<response> server::state::dispatch(request& req, const asio::ip::
         co_return co_await std::move(handled);
     } catch (const std::exception& e) {
         spdlog::error("unhandled error trace={} {} {}: {}", trace_id,
-                      std::string(to_string(req.method())), std::string(req.target()), e.what());
+                      std::string(to_string(req.method())), loggable_target(req.target()),
+                      e.what());
     }
     co_return error_response(status::internal_server_error, "internal", "internal error", trace_id,
                              {}, req.version());
@@ -309,7 +335,7 @@ asio::awaitable<void> server::state::session(tcp::socket socket) {
         } else {
             request req = parser.release();
             const auto method = std::string(to_string(req.method()));
-            const auto target = std::string(req.target());
+            const auto target = loggable_target(req.target());
             stream.expires_never();
             auto handled = dispatch(req, remote, trace_id, stream, taken_over, metrics);
             res = co_await std::move(handled);

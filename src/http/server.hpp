@@ -16,6 +16,8 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <string_view>
 
 namespace chat::http {
 
@@ -28,6 +30,11 @@ struct server_config {
     std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
     bool access_log = true;
 };
+
+/// The request target as the access log shows it: the values of query
+/// parameters that are credentials (sid: an Engine.IO session is a bearer
+/// capability; token, access_token, refresh_token) replaced by "REDACTED".
+std::string loggable_target(std::string_view target);
 
 /// Parses "host:port", "[v6]:port" or ":port". Throws std::invalid_argument.
 asio::ip::tcp::endpoint parse_endpoint(std::string_view text);

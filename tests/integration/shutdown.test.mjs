@@ -1,11 +1,13 @@
 // Graceful shutdown: on SIGTERM the server stops accepting, finishes the
-// request in flight, closes idle keep-alive connections and exits 0.
+// request in flight, closes idle keep-alive connections, closes sockets with
+// a reason and exits 0.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { api, assertStatus, sleep, startServer, uniqueEmail } from './lib/server.mjs';
+import { api, assertStatus, signUp, sleep, startServer, uniqueEmail } from './lib/server.mjs';
 import { connect } from './lib/raw.mjs';
+import { clientPool, pollingGet, pollingHandshake, RawSocket, TRANSPORTS } from './lib/socket.mjs';
 
 test('SIGTERM while a request is in flight: it is answered, then the process exits 0', async () => {
   const srv = await startServer();
@@ -62,4 +64,39 @@ test('SIGTERM right after the listening line, nothing in flight: exits 0 promptl
   assert.equal(signal, null);
   assert.equal(code, 0, srv.output());
   assert.ok(Date.now() - started < 5000);
+});
+
+// Sockets are told why they go: an Engine.IO close packet, then (WebSocket)
+// the closing handshake with 1001 Going Away and the reason. A client then
+// reconnects elsewhere (or later) and catches up by seq.
+test('SIGTERM closes every socket with a close packet and a reason, then exits 0', async () => {
+  const srv = await startServer();
+  const pool = clientPool(srv.baseUrl);
+  try {
+    const user = await signUp(srv.baseUrl);
+    const ws = await RawSocket.open(srv.port, { token: user.accessToken });
+    await ws.openPacket();
+    assert.match(await ws.connectNamespace(), /^40/);
+    // A polling session with its GET pending when the signal comes.
+    const { sid } = await pollingHandshake(srv.baseUrl, { token: user.accessToken });
+    const pending = pollingGet(srv.baseUrl, sid);
+    const client = await pool.connect({ token: user.accessToken, transport: TRANSPORTS[1] });
+    const disconnected = new Promise((resolve) => client.socket.once('disconnect', resolve));
+    await sleep(100);
+
+    srv.process.kill('SIGTERM');
+    const closed = await ws.waitClosed(5000);
+    assert.equal(closed.code, 1001, 'Going Away');
+    assert.equal(closed.reason, 'server shutting down');
+    assert.ok(ws.messages.includes('1'), `an Engine.IO close packet first: ${JSON.stringify(ws.messages)}`);
+    const polled = await pending;
+    assert.equal(polled.status, 200);
+    assert.match(polled.text, /(^|\x1e)1$/, `the pending poll collects the close packet: ${polled.text}`);
+    await disconnected;
+    const { code } = await srv.exited;
+    assert.equal(code, 0, srv.output());
+  } finally {
+    pool.closeAll();
+    await srv.stop();
+  }
 });

@@ -14,11 +14,39 @@
 
 namespace chat::api::detail {
 
+/// One named abuse limit: token buckets keyed by account, address or user,
+/// refusals counted in chat_limit_refusals_total{limit=name} and thrown as
+/// too_many_requests (429 with Retry-After). Thread safe.
+class abuse_limit {
+public:
+    abuse_limit(const std::string& name, std::string message, core::rate r, std::size_t max_keys,
+                core::registry& metrics);
+
+    /// Takes a token of `key`; throws too_many_requests when none is left.
+    void acquire(std::string_view key);
+    /// Throws too_many_requests when `key` has no token left; takes none.
+    void check(std::string_view key);
+    /// Takes a token if one is left, never throws: counts a failure (a
+    /// wrong password) against later check() calls.
+    void charge(std::string_view key);
+
+private:
+    [[noreturn]] void refuse(const core::rate_decision& d);
+
+    std::string message_;
+    core::rate_limiter limiter_;
+    core::counter& refusals_;
+};
+
 class service {
 public:
     explicit service(dependencies d);
 
     dependencies deps;
+    abuse_limit login_per_account;
+    abuse_limit login_per_ip;
+    abuse_limit signup_per_ip;
+    abuse_limit messages_per_user;
     core::counter& relay_published;
     const std::string dummy_hash;  // verified against for unknown e-mails (equal timing)
 

@@ -6,6 +6,11 @@
 #include "websocket/frame.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <thread>
 
 namespace chat::gateway::detail {
 
@@ -32,13 +37,30 @@ std::string person_channel(std::string_view user_id) {
     return "p:" + std::string(user_id);
 }
 
-hub::hub(core::registry& metrics)
+namespace {
+
+std::size_t default_shards() {
+    return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16);
+}
+
+}  // namespace
+
+hub::hub(core::registry& metrics, boost::asio::io_context& io, std::size_t shards)
     : events_(metrics.get_counter("chat_gateway_relay_events_total",
                                   "Relay events received from the bus.")),
       invalid_events_(metrics.get_counter("chat_gateway_relay_invalid_total",
                                           "Relay events refused as malformed.")),
       deliveries_(metrics.get_counter("chat_gateway_deliveries_total",
-                                      "Relay events queued to sockets (one per recipient).")) {}
+                                      "Relay events queued to sockets (one per recipient).")) {
+    if (shards == 0) shards = default_shards();
+    for (std::size_t i = 0; i < shards; ++i) shards_.push_back(boost::asio::make_strand(io));
+}
+
+std::size_t hub::shard_of(const session* s) const noexcept {
+    // Sessions are heap blocks of several hundred bytes: drop the low bits
+    // that every address shares.
+    return (reinterpret_cast<std::uintptr_t>(s) >> 8) % shards_.size();
+}
 
 bool hub::join(const std::string& channel, const std::shared_ptr<session>& s,
                const std::string& user_id, std::size_t limit) {
@@ -109,19 +131,25 @@ void hub::deliver(const std::shared_ptr<const std::string>& payload) {
     // embedded as the event argument; one frame serves every recipient.
     const frame_ptr f = make_socketio_frame(socketio::encode_event("event.server", *payload));
 
-    std::vector<std::shared_ptr<session>> recipients;
+    std::vector<std::vector<std::shared_ptr<session>>> recipients(shards_.size());
     {
         std::lock_guard lock(mutex_);
         if (const auto c = channels_.find(channel); c != channels_.end()) {
-            recipients.reserve(c->second.size());
+            const auto per_shard = c->second.size() / shards_.size() + 1;
+            for (auto& r : recipients) r.reserve(per_shard);
             for (const auto& [ptr, m] : c->second) {
-                if (auto s = m.s.lock()) recipients.push_back(std::move(s));
+                if (auto s = m.s.lock()) recipients[shard_of(ptr)].push_back(std::move(s));
             }
         }
     }
-    std::uint64_t delivered = 0;
-    for (const auto& s : recipients) delivered += s->send(f) ? 1 : 0;
-    deliveries_.inc(delivered);
+    for (std::size_t i = 0; i < shards_.size(); ++i) {
+        if (recipients[i].empty()) continue;
+        boost::asio::post(shards_[i], [this, f, sessions = std::move(recipients[i])] {
+            std::uint64_t delivered = 0;
+            for (const auto& s : sessions) delivered += s->send(f) ? 1 : 0;
+            deliveries_.inc(delivered);
+        });
+    }
 
     // A participant who left is removed from the room's sockets at once,
     // after the event itself has reached them.

@@ -120,6 +120,14 @@ asio::awaitable<http::response> handle(std::shared_ptr<gateway_state> gw,
     if (!packets) {
         gw->metrics.invalid_packets.inc();
         s->close(close_mode::abort, "invalid polling payload");
+        if (packets.error() == engineio::error::payload_too_large) {
+            // As the reference server answers a body over maxHttpBufferSize.
+            co_return finish(http::error_response(
+                http::status::payload_too_large, "payload_too_large",
+                "polling payload exceeds maxPayload (" + std::to_string(gw->config.max_payload) +
+                    " bytes); the session is closed",
+                ctx.trace_id, {}, version));
+        }
         co_return finish(engineio_error(3, "Bad request", version));
     }
     for (auto& p : *packets) {

@@ -9,6 +9,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <sys/socket.h>
+
 namespace chat::gateway::detail {
 
 namespace asio = boost::asio;
@@ -32,7 +34,14 @@ session::session(gateway_state& gw, std::string sid, asio::ip::address remote,
       strand_(asio::make_strand(gw.deps.io)),
       heartbeat_(strand_),
       transport_(transport),
-      handshake_user_(std::move(handshake_user)) {}
+      handshake_user_(std::move(handshake_user)),
+      joins_(gw.config.joins_per_socket, std::chrono::steady_clock::now()) {}
+
+std::string session::log_id() const {
+    // The session id is a bearer capability for polling: logs get a prefix
+    // that tells sessions apart but cannot be used (36 of its 120 bits).
+    return sid_.substr(0, 6) + "..";
+}
 
 bool session::send(const frame_ptr& f) {
     std::shared_ptr<asio::steady_timer> waiter;
@@ -40,11 +49,29 @@ bool session::send(const frame_ptr& f) {
     {
         std::lock_guard lock(mutex_);
         if (closed_) return false;
+        frame_ptr rest = f;
+        if (direct_fd_ >= 0 && writer_idle_ && queue_.empty()) {
+            // The common case of a fan-out: one syscall, no queue, no wake-up
+            // of the writer (which would cost a post, a timer cancel and a
+            // strand dispatch per socket). Under the mutex, so that the
+            // writer, which takes the queue under it, never writes at once.
+            const auto n =
+                ::send(direct_fd_, f->bytes.data(), f->bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n == static_cast<ssize_t>(f->bytes.size())) return true;
+            // The socket buffer is full (or the peer is gone): the writer
+            // sends the rest when the socket is writable, or sees the error.
+            if (n > 0) {
+                auto tail = std::make_shared<frame>();
+                tail->bytes.assign(f->bytes, static_cast<std::size_t>(n));
+                rest = std::move(tail);
+            }
+        }
         overflow = queue_.size() >= gw_.config.send_queue_frames ||
-                   queued_bytes_ + f->bytes.size() > gw_.config.send_queue_bytes;
+                   queued_bytes_ + rest->bytes.size() > gw_.config.send_queue_bytes;
         if (!overflow) {
-            queue_.push_back(f);
-            queued_bytes_ += f->bytes.size();
+            queue_.push_back(std::move(rest));
+            queued_bytes_ += queue_.back()->bytes.size();
+            writer_idle_ = false;
             waiter = std::exchange(waiter_, nullptr);
         }
     }
@@ -52,7 +79,9 @@ bool session::send(const frame_ptr& f) {
         // A consumer that cannot keep up is disconnected rather than buffered
         // without bound; it catches up through the API by seq.
         gw_.metrics.dropped_slow.inc();
-        spdlog::info("gateway: dropping slow consumer sid={} remote={}", sid_, remote_.to_string());
+        gw_.metrics.send_queue_full.inc();
+        spdlog::info("gateway: dropping slow consumer sid={} remote={}", log_id(),
+                     remote_.to_string());
         close(close_mode::abort, "send queue full");
         return false;
     }
@@ -62,6 +91,9 @@ bool session::send(const frame_ptr& f) {
 
 bool session::take(std::vector<frame_ptr>& out, const std::shared_ptr<asio::steady_timer>& waiter) {
     std::lock_guard lock(mutex_);
+    // A poll that was pending across the upgrade must neither steal frames
+    // from the WebSocket nor replace its writer's registration.
+    if (writer_ && waiter && waiter != writer_) return !closed_;
     if (!queue_.empty()) {
         if (out.empty()) {
             out.swap(queue_);
@@ -70,11 +102,20 @@ bool session::take(std::vector<frame_ptr>& out, const std::shared_ptr<asio::stea
             queue_.clear();
         }
         queued_bytes_ = 0;
+        writer_idle_ = false;
         return true;
     }
     if (closed_) return false;
     if (waiter) waiter_ = waiter;
+    writer_idle_ = out.empty() && waiter && waiter == writer_;
     return true;
+}
+
+void session::set_direct_writer(int fd, std::shared_ptr<asio::steady_timer> writer) {
+    std::lock_guard lock(mutex_);
+    direct_fd_ = fd;
+    writer_ = std::move(writer);
+    writer_idle_ = false;  // until the writer's next take() finds nothing to write
 }
 
 bool session::closed() const {
@@ -91,6 +132,7 @@ void session::close(close_mode mode, std::string_view reason) {
         std::lock_guard lock(mutex_);
         if (closed_) return;
         closed_ = true;
+        close_reason_ = reason;
         was_connected = user_.has_value();
         if (mode == close_mode::abort) {
             queue_.clear();
@@ -104,7 +146,7 @@ void session::close(close_mode mode, std::string_view reason) {
         }
         waiter = std::exchange(waiter_, nullptr);
     }
-    spdlog::debug("gateway: session {} closed: {}", sid_, reason);
+    spdlog::debug("gateway: session {} closed: {}", log_id(), reason);
     if (was_connected) gw_.metrics.connected_sockets.dec();
     wake(waiter);
     if (abort) abort();
@@ -121,6 +163,11 @@ void session::close(close_mode mode, std::string_view reason) {
     });
 }
 
+std::string session::close_reason() const {
+    std::lock_guard lock(mutex_);
+    return close_reason_;
+}
+
 transport_kind session::transport() const {
     std::lock_guard lock(mutex_);
     return transport_;
@@ -134,6 +181,9 @@ void session::switch_to_websocket(std::function<void()> abort) {
         abort_transport_ = std::move(abort);
         // A poll still registered must not steal frames from the WebSocket.
         stale_poll = std::exchange(waiter_, nullptr);
+        // The poll's idleness is not the WebSocket writer's, which may still
+        // be writing the probe answer: no direct send before it takes the queue.
+        writer_idle_ = false;
     }
     wake(stale_poll);
     gw_.metrics.upgrades.inc();
@@ -207,6 +257,9 @@ void session::on_ping_deadline() {
 
 asio::awaitable<void> session::on_packet(engineio::packet p) {
     using engineio::packet_type;
+    // Packets read in the same batch as the one that closed the session
+    // (a flood, say) are not served.
+    if (closed()) co_return;
     if (p.binary) {
         // Binary attachments only follow BINARY_EVENT / BINARY_ACK, which we refuse.
         gw_.metrics.invalid_packets.inc();
@@ -310,7 +363,9 @@ asio::awaitable<void> session::on_socketio(std::string_view text) {
             const auto& args = pkt.data->as_array();
             if (args[0].as_string() == "event.client") {
                 static const json::value missing;
-                co_await on_join(args.size() > 1 ? args[1] : missing, pkt.id);
+                const auto& request = args.size() > 1 ? args[1] : missing;
+                if (!admit_join(request, pkt.id)) co_return;
+                co_await on_join(request, pkt.id);
             } else if (pkt.id) {
                 send(make_socketio_frame(socketio::encode_ack(*pkt.id, "[]")));
             }
@@ -330,6 +385,42 @@ asio::awaitable<void> session::on_socketio(std::string_view text) {
     }
     gw_.metrics.invalid_packets.inc();
     close(close_mode::abort, "unexpected Socket.IO packet");
+}
+
+bool session::admit_join(const json::value& request, std::optional<std::uint64_t> ack_id) {
+    core::rate_decision d;
+    bool flooding = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (closed_) return false;
+        d = joins_.acquire(std::chrono::steady_clock::now());
+        joins_refused_in_a_row_ = d.allowed ? 0 : joins_refused_in_a_row_ + 1;
+        flooding = joins_refused_in_a_row_ >= gw_.config.join_flood_limit;
+    }
+    if (d.allowed) return true;
+    gw_.metrics.join_rate_limited.inc();
+    gw_.metrics.joins_refused.inc();
+    if (flooding) {
+        // It ignores the refusals it is sent: stop reading from it at all.
+        gw_.metrics.dropped_flooding.inc();
+        spdlog::info("gateway: dropping socket flooding joins sid={} remote={}", log_id(),
+                     remote_.to_string());
+        close(close_mode::abort, "join flood");
+        return false;
+    }
+    json::object answer;
+    if (request.is_object()) {
+        for (const char* key : {"type", "roomId", "userId"}) {
+            if (const auto* v = request.as_object().if_contains(key)) answer[key] = *v;
+        }
+    }
+    answer["msg"] = "connection failure";
+    answer["error"] = json::object{{"code", "rate_limited"},
+                                   {"message", "too many join requests; retry in " +
+                                                   std::to_string(d.retry_after.count()) + " ms"},
+                                   {"retryAfterMs", d.retry_after.count()}};
+    send_event(answer, ack_id);
+    return false;
 }
 
 // SPEC §2: joins on event.client, answered on event.server (or as the ack).
@@ -406,6 +497,7 @@ asio::awaitable<void> session::on_join(const json::value& request,
     }
     if (closed()) co_return;
     if (!gw_.channels.join(channel, shared_from_this(), user, max_channels_per_socket)) {
+        gw_.metrics.channels_per_socket.inc();
         fail("too_many_joins", "this socket has joined too many channels");
         co_return;
     }

@@ -7,6 +7,7 @@
 // is guarded by one mutex held only for short, non-blocking sections. A
 // transport waits for frames by handing over a timer that send() cancels.
 
+#include "core/rate_limit.hpp"
 #include "engineio/packet.hpp"
 #include "gateway/detail/frame.hpp"
 
@@ -40,22 +41,40 @@ public:
             std::optional<std::string> handshake_user, transport_kind transport);
 
     const std::string& sid() const noexcept { return sid_; }
+    /// What logs show of the session id: a prefix, never the whole capability.
+    std::string log_id() const;
     const boost::asio::ip::address& remote() const noexcept { return remote_; }
 
-    /// Queues a frame. Past the queue limits the session is dropped as a slow
-    /// consumer. False when the frame was not queued.
+    /// Sends or queues a frame. While the WebSocket's writer is idle and
+    /// nothing is queued, the frame is written straight to the socket (one
+    /// non-blocking send on the caller's thread); what the kernel does not
+    /// take is queued for the writer. Past the queue limits the session is
+    /// dropped as a slow consumer. False when the frame was neither sent nor queued.
     bool send(const frame_ptr& f);
 
     /// Moves every queued frame into `out`. When there is none and the
     /// session is open, `waiter` (if given) is cancelled by the next send or
     /// close. Returns false once the session is closed and nothing is left.
+    /// A writer calls it before each write with what it is about to write in
+    /// `out`: when `out` stays empty the writer is idle, and send() may write
+    /// to the direct descriptor itself until the writer is woken.
     bool take(std::vector<frame_ptr>& out,
               const std::shared_ptr<boost::asio::steady_timer>& waiter);
+
+    /// The WebSocket's descriptor for direct sends and the timer its writer
+    /// waits on (what it passes to take()); -1 and nullptr stop them. The
+    /// transport clears them before it closes the socket, so that a send never
+    /// reaches a descriptor number that was closed (and possibly reused).
+    /// While a writer is set, a take() with another waiter (a poll left over
+    /// from before the upgrade) gets nothing and registers nothing.
+    void set_direct_writer(int fd, std::shared_ptr<boost::asio::steady_timer> writer);
 
     /// Closes the session (idempotent): leaves every channel, stops the
     /// heartbeat, wakes or aborts the transport.
     void close(close_mode mode, std::string_view reason);
     bool closed() const;
+    /// Why the session closed (empty while open): the WebSocket close frame's reason.
+    std::string close_reason() const;
 
     /// Handles one packet from the client: heartbeat, upgrade, Socket.IO.
     /// Protocol violations close the session.
@@ -78,6 +97,9 @@ private:
     boost::asio::awaitable<void> on_socketio(std::string_view text);
     boost::asio::awaitable<void> on_join(const boost::json::value& request,
                                          std::optional<std::uint64_t> ack_id);
+    /// Takes a join token; false (after answering the refusal, or dropping a
+    /// socket that keeps flooding) when the join must not proceed.
+    bool admit_join(const boost::json::value& request, std::optional<std::uint64_t> ack_id);
     void send_event(const boost::json::value& payload, std::optional<std::uint64_t> ack_id);
     void schedule_ping(std::chrono::milliseconds delay);
     void ping();
@@ -94,14 +116,20 @@ private:
     std::vector<frame_ptr> queue_;  // not a deque: an idle socket should own no buffer
     std::size_t queued_bytes_ = 0;
     std::shared_ptr<boost::asio::steady_timer> waiter_;
+    int direct_fd_ = -1;                                 // the WebSocket, while attached
+    std::shared_ptr<boost::asio::steady_timer> writer_;  // its writer's waiter
+    bool writer_idle_ = false;  // the writer waits on waiter_: send() may write itself
     std::function<void()> abort_transport_;
     transport_kind transport_;
     bool closed_ = false;
+    std::string close_reason_;
     bool polling_ = false;
     bool awaiting_pong_ = false;
     // Socket.IO state.
     std::optional<std::string> handshake_user_;  // from the Authorization header
     std::optional<std::string> user_;            // set once CONNECT is accepted
+    core::token_bucket joins_;                   // event.client rate limit
+    std::size_t joins_refused_in_a_row_ = 0;
 };
 
 }  // namespace chat::gateway::detail

@@ -27,21 +27,34 @@ gateway_metrics::gateway_metrics(core::registry& r)
           r.get_counter("chat_gateway_ping_timeouts_total", "Sessions closed for a missing pong.")),
       invalid_packets(r.get_counter("chat_gateway_invalid_packets_total",
                                     "Connections closed for a malformed or unexpected packet.")),
-      upgrades(r.get_counter("chat_gateway_upgrades_total",
-                             "Polling sessions upgraded to WebSocket.")) {}
+      upgrades(
+          r.get_counter("chat_gateway_upgrades_total", "Polling sessions upgraded to WebSocket.")),
+      refused_connections(core::limit_refusals(r, "connections")),
+      refused_connections_per_ip(core::limit_refusals(r, "connections_per_ip")),
+      send_queue_full(core::limit_refusals(r, "send_queue")),
+      join_rate_limited(core::limit_refusals(r, "join_socket")),
+      channels_per_socket(core::limit_refusals(r, "channels_per_socket")),
+      dropped_flooding(
+          r.get_counter("chat_gateway_dropped_flooding_total",
+                        "Sockets disconnected for flooding joins past the rate limit.")) {}
 
 gateway_state::gateway_state(gateway_config c, gateway_dependencies d)
-    : config(std::move(c)), deps(d), metrics(d.metrics), channels(d.metrics) {}
+    : config(std::move(c)), deps(d), metrics(d.metrics), channels(d.metrics, d.io) {}
 
 std::shared_ptr<session> gateway_state::create_session(const boost::asio::ip::address& remote,
                                                        std::optional<std::string> handshake_user,
                                                        transport_kind transport) {
     std::shared_ptr<session> s;
+    core::counter* limit = nullptr;
     {
         std::lock_guard lock(mutex_);
         auto& from_ip = per_ip_[remote];
-        if (stopping_ || sessions_.size() >= config.max_connections ||
-            from_ip >= config.max_connections_per_ip) {
+        if (!stopping_ && sessions_.size() >= config.max_connections) {
+            limit = &metrics.refused_connections;
+        } else if (!stopping_ && from_ip >= config.max_connections_per_ip) {
+            limit = &metrics.refused_connections_per_ip;
+        }
+        if (stopping_ || limit) {
             if (from_ip == 0) per_ip_.erase(remote);
             s = nullptr;
         } else {
@@ -54,6 +67,7 @@ std::shared_ptr<session> gateway_state::create_session(const boost::asio::ip::ad
     }
     if (!s) {
         metrics.refused.inc();
+        if (limit) limit->inc();
         return nullptr;
     }
     metrics.connections.inc();

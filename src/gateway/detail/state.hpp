@@ -28,6 +28,13 @@ struct gateway_metrics {
     core::counter& ping_timeouts;
     core::counter& invalid_packets;
     core::counter& upgrades;
+    // Per limit, in chat_limit_refusals_total{limit=...}.
+    core::counter& refused_connections;         // max_connections
+    core::counter& refused_connections_per_ip;  // max_connections_per_ip
+    core::counter& send_queue_full;             // the same drops as dropped_slow
+    core::counter& join_rate_limited;           // joins refused by joins_per_socket
+    core::counter& channels_per_socket;         // joins past the channel cap
+    core::counter& dropped_flooding;            // sockets dropped for a join flood
 };
 
 class gateway_state : public std::enable_shared_from_this<gateway_state> {

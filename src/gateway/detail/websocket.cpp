@@ -17,6 +17,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <array>
+#include <memory>
 
 namespace chat::gateway::detail {
 
@@ -49,6 +50,7 @@ public:
     static asio::awaitable<void> run(std::shared_ptr<ws_connection> self) {
         if (!self->upgrading_) {
             self->session_->attach_websocket(self->aborter());
+            self->session_->set_direct_writer(self->socket_.native_handle(), self->wake_);
             self->attached_ = true;
             engineio::handshake h{self->session_->sid(),
                                   {},
@@ -63,7 +65,13 @@ public:
         co_await std::move(reading);
         // The peer is gone or broke the protocol. A probe that never completed
         // leaves the polling session alone.
-        if (self->attached_) self->session_->close(close_mode::abort, "websocket closed");
+        if (self->attached_) {
+            // After a close frame (ours or the peer's) the writer finishes the
+            // closing handshake and closes the socket itself; aborting it now
+            // could lose the close frame.
+            if (self->closing_) self->session_->attach_websocket({});
+            self->session_->close(close_mode::abort, "websocket closed");
+        }
         self->done_ = true;
         self->wake_->cancel();
     }
@@ -165,6 +173,7 @@ private:
                 }
                 if (p->type == engineio::packet_type::upgrade) {
                     session_->switch_to_websocket(aborter());
+                    session_->set_direct_writer(socket_.native_handle(), wake_);
                     attached_ = true;
                     wake_->cancel();
                     co_return;
@@ -206,16 +215,49 @@ private:
                 break;
             }
         }
+        // No direct send may reach the descriptor once it is closed (and reused).
+        if (self->attached_) self->session_->set_direct_writer(-1, nullptr);
         // RFC 6455 §7.1.2: the server starts the closing handshake, then closes TCP.
         if (!ec && !self->closing_) {
-            const auto bye =
-                websocket::encode_close(websocket::close_code::going_away, "session closed");
+            // The reason says why (e.g. "server shutting down"), for the peer's logs.
+            auto reason = self->attached_ ? self->session_->close_reason() : std::string();
+            if (reason.empty()) reason = "session closed";
+            const auto bye = websocket::encode_close(websocket::close_code::going_away, reason);
             // Best effort and never waiting: the socket is non-blocking, and a
             // peer that does not read gets its TCP connection closed anyway.
             self->socket_.write_some(asio::buffer(bye), ec);
         }
+        if (self->closing_ && !ec) {
+            auto lingering = linger(self);
+            co_await std::move(lingering);
+        }
         self->socket_.shutdown(tcp::socket::shutdown_both, ec);
         self->socket_.close(ec);
+    }
+
+    // RFC 6455 §7.1.1: after its close frame the server closes TCP. A peer
+    // may still be sending (the rest of an oversized frame, say); closing
+    // with unread input resets the connection, and the peer would lose the
+    // close frame and its code. Read and discard for a bounded time and
+    // amount first.
+    static asio::awaitable<void> linger(std::shared_ptr<ws_connection> self) {
+        constexpr std::size_t linger_bytes = 1024 * 1024;
+        boost::system::error_code ec;
+        self->socket_.shutdown(tcp::socket::shutdown_send, ec);
+        asio::steady_timer deadline(self->socket_.get_executor());
+        deadline.expires_after(std::chrono::seconds(1));
+        deadline.async_wait([self](boost::system::error_code e) {
+            if (!e) self->socket_.cancel(e);
+        });
+        // Its own buffer: the read may complete on another thread.
+        auto sink = std::make_unique<std::array<char, 16 * 1024>>();
+        for (std::size_t drained = 0; drained < linger_bytes;) {
+            const auto n = co_await self->socket_.async_read_some(
+                asio::buffer(*sink), asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) break;
+            drained += n;
+        }
+        deadline.cancel();
     }
 
     std::shared_ptr<gateway_state> gw_;

@@ -36,3 +36,32 @@ export function assertStatus(res, status) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `probe` (sync or async) every `every` ms until it returns a truthy
+ * value, which it resolves with; rejects after `timeout` ms naming `what`
+ * and the last value seen (or what `state()` returns). For conditions without
+ * an event to wait on.
+ */
+export async function waitUntil(probe, { timeout = 10_000, every = 50, what = 'the condition', state } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last) return last;
+    if (Date.now() >= deadline) throw new Error(`${what} not reached within ${timeout} ms (last: ${JSON.stringify(state ? await state() : last)})`);
+    await sleep(every);
+  }
+}
+
+/**
+ * The value of one Prometheus series from /actuator/prometheus, e.g.
+ * metric(url, 'chat_limit_refusals_total{limit="login_ip"}'); null if absent.
+ */
+export async function metric(baseUrl, series) {
+  const text = await (await fetch(`${baseUrl}/actuator/prometheus`)).text();
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
+  }
+  return null;
+}

@@ -2,6 +2,8 @@
 // the server refuses mid-upload, request targets fetch would normalise, and
 // bodies sent in pieces.
 
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import net from 'node:net';
 
 /** Parses one HTTP/1.1 response (status line, headers, Content-Length body). */
@@ -78,4 +80,74 @@ export function connect(port) {
     });
     socket.once('error', reject);
   });
+}
+
+/**
+ * One JSON request over node:http from a chosen local address (127.0.0.x),
+ * for limits kept per client address. Resolves like api(): { status, headers
+ * (a Headers), body, text }.
+ */
+export function requestFrom(localAddress, baseUrl, method, path, { body, token } = {}) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, baseUrl);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = {};
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = Buffer.byteLength(payload);
+    }
+    if (token) headers.authorization = `Bearer ${token}`;
+    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname + url.search,
+      method, headers, localAddress, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        let json = null;
+        if ((res.headers['content-type'] ?? '').includes('json') && text) json = JSON.parse(text);
+        const h = new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)]));
+        resolve({ status: res.statusCode, headers: h, body: json, text });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/**
+ * The bytes of a WebSocket upgrade request for the Engine.IO endpoint
+ * (RFC 6455 §4.1), for clients built on a bare TCP socket.
+ */
+export function wsUpgradeRequest({ path = '/socket.io/?EIO=4&transport=websocket', token, headers = {} } = {}) {
+  const lines = [`GET ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Upgrade: websocket', 'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, 'Sec-WebSocket-Version: 13'];
+  if (token) lines.push(`Authorization: Bearer ${token}`);
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/**
+ * One masked client frame (RFC 6455 §5.2): text by default; `length`
+ * overrides the declared payload length (to announce more than is sent).
+ */
+export function wsFrame(payload, { opcode = 1, fin = true, length } = {}) {
+  const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+  const n = length ?? data.length;
+  let header;
+  if (n < 126) {
+    header = Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | n]);
+  } else if (n < 65536) {
+    header = Buffer.alloc(4);
+    header.writeUInt16BE(n, 2);
+    header[1] = 0x80 | 126;
+  } else {
+    header = Buffer.alloc(10);
+    header.writeBigUInt64BE(BigInt(n), 2);
+    header[1] = 0x80 | 127;
+  }
+  header[0] = (fin ? 0x80 : 0) | opcode;
+  const mask = randomBytes(4);
+  const masked = Buffer.from(data);
+  for (let i = 0; i < masked.length; i++) masked[i] ^= mask[i % 4];
+  return Buffer.concat([header, mask, masked]);
 }

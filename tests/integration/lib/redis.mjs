@@ -5,6 +5,7 @@
 //   const redis = await Redis.start();
 //   redis.url                      // redis://127.0.0.1:<port>
 //   await redis.command('PUBLISH', 'relay', '{...}');
+//   await redis.publishAll('relay', ['{...}', ...]);  // pipelined on one connection
 //   await redis.kill();            // SIGKILL, like a crash
 //   await redis.restart();         // same port
 //   await redis.stop();            // in after(): kills it and removes its directory
@@ -101,6 +102,29 @@ export class Redis {
       sock.on('data', (d) => {
         reply += d;
         if (reply.endsWith('\r\n')) { sock.end(); resolve(reply); }
+      });
+      sock.on('error', reject);
+    });
+  }
+
+  /** PUBLISHes every message on one connection, pipelined; resolves when Redis has answered all. */
+  publishAll(channel, messages) {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect(this.port, '127.0.0.1');
+      let replies = 0;
+      let pending = '';
+      sock.on('connect', () => {
+        for (const m of messages) {
+          sock.write(`*3\r\n$7\r\nPUBLISH\r\n$${Buffer.byteLength(channel)}\r\n${channel}\r\n` +
+            `$${Buffer.byteLength(m)}\r\n${m}\r\n`);
+        }
+      });
+      sock.on('data', (d) => {
+        pending += d;
+        const lines = pending.split('\r\n');
+        pending = lines.pop();
+        replies += lines.length; // PUBLISH answers one integer line each
+        if (replies >= messages.length) { sock.end(); resolve(); }
       });
       sock.on('error', reject);
     });

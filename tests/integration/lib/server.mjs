@@ -20,6 +20,16 @@ export * from './api.mjs';
 export * from './jwt.mjs';
 export * from './expect.mjs';
 
+// The abuse limits' defaults are production values; the suite hammers a few
+// endpoints from one address, so they are off unless a test passes its own.
+const TEST_LIMITS = {
+  serve: ['--login-rate-per-account', '--login-rate-per-ip', '--signup-rate-per-ip',
+    '--message-rate-per-user', '--join-rate-per-socket'],
+  api: ['--login-rate-per-account', '--login-rate-per-ip', '--signup-rate-per-ip',
+    '--message-rate-per-user'],
+  gateway: ['--join-rate-per-socket'],
+};
+
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 const LISTENING = /listening on 127\.0\.0\.1:(\d+)/;
@@ -60,16 +70,20 @@ export function randomSecret(length = 48) {
  *   env:    extra environment variables
  *   secret: the JWT secret (default: random, 48 characters)
  *   role:   the subcommand: serve (default), api or gateway
+ *   accessLog: keep the access log (default: only with DEBUG=1)
  * Resolves once the "listening on" line appeared; rejects after 20 s or when
  * the process exits first, with everything it printed.
  */
-export async function startServer({ args = [], env = {}, secret = randomSecret(), role = 'serve' } = {}) {
+export async function startServer({ args = [], env = {}, secret = randomSecret(), role = 'serve', accessLog } = {}) {
   const debug = Boolean(process.env.DEBUG);
   const dataDir = await mkdtemp(join(tmpdir(), 'simple-chat-it-'));
   const argv = [role, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--jwt-secret', secret];
-  if (!debug) argv.push('--no-access-log');
+  if (!(accessLog ?? debug)) argv.push('--no-access-log');
   const database = backendDatabase();
   if (database && !args.includes('--database')) argv.push('--database', database);
+  for (const flag of TEST_LIMITS[role] ?? []) {
+    if (!args.includes(flag)) argv.push(flag, '0');
+  }
   argv.push(...args);
 
   const child = spawn(serverBinary(), argv, {

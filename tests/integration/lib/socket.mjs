@@ -259,14 +259,15 @@ export function clientPool(baseUrl) {
 /**
  * A raw WebSocket to the gateway: `ws://127.0.0.1:<port><path>?EIO=4&transport=websocket`
  * (`query` replaces the query string). Records every message (text as string,
- * binary as Buffer). `autoPong` answers Engine.IO pings ("2" → "3").
+ * binary as Buffer). `autoPong` answers Engine.IO pings ("2" → "3"); `localAddress`
+ * picks the client address (127.0.0.x).
  */
 export class RawSocket {
   static open(port, { path = SOCKET_PATH, query = 'EIO=4&transport=websocket', headers = {}, token,
-    autoPong = true, timeout = DEFAULT_WAIT_MS } = {}) {
+    autoPong = true, timeout = DEFAULT_WAIT_MS, localAddress } = {}) {
     const h = { ...headers };
     if (token) h.authorization = `Bearer ${token}`;
-    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}?${query}`, { headers: h, perMessageDeflate: false });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}?${query}`, { headers: h, perMessageDeflate: false, localAddress });
     const raw = new RawSocket(ws, autoPong);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => { ws.terminate(); reject(new Error(`WebSocket not open within ${timeout} ms`)); }, timeout);

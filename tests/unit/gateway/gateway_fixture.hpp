@@ -100,10 +100,12 @@ protected:
         return {relay::relay_type::all, "", "2024-05-01T12:00:00.000Z", "all.notice", {}};
     }
 
-    /// Delivers `e` encoded, as the bus would; returns the payload.
+    /// Delivers `e` encoded, as the bus would, and runs the fan-out tasks
+    /// that posted; returns the payload.
     std::shared_ptr<const std::string> deliver(const relay::event& e) {
         auto payload = std::make_shared<const std::string>(relay::encode(e));
         state_->channels.deliver(payload);
+        run_posted();
         return payload;
     }
 

@@ -58,6 +58,7 @@ TEST_F(HubTest, PayloadIsForwardedUnchanged) {
         R"(","timestamp":"2024-05-01T12:00:00.000Z","msg-type":"room.msg.new",)"
         R"("seq":3,"text":"h\u00e9llo \"quoted\""})");
     state_->channels.deliver(payload);
+    run_posted();
     const auto got = drain(*s);
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0]->packet(), expected_packet(*payload));
@@ -148,6 +149,7 @@ TEST_F(HubTest, MalformedPayloadIsCountedAndDeliveredToNobody) {
         R"({"relay-type":"chat","roomId":")" + r + R"(","timestamp":"t","msg-type":"room.x")",
     };
     for (const auto& text : bad) hub.deliver(std::make_shared<const std::string>(text));
+    run_posted();
 
     EXPECT_EQ(counter("chat_gateway_relay_events_total"), bad.size());
     EXPECT_EQ(counter("chat_gateway_relay_invalid_total"), bad.size());

@@ -7,6 +7,9 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <set>
 #include <string>
@@ -133,6 +136,125 @@ TEST_F(SessionTest, SendWakesAWaitingTransport) {
     run_posted();
     EXPECT_TRUE(woken);
     EXPECT_EQ(drain(*s).size(), 1u);
+}
+
+// --- direct send on an idle WebSocket -------------------------------------------------------
+
+// A connected pair of stream sockets standing in for the WebSocket's TCP
+// connection: the session writes to `ours`, the test reads `peer`.
+struct socket_pair {
+    int ours = -1;
+    int peer = -1;
+    socket_pair() {
+        int fds[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0) {
+            ours = fds[0];
+            peer = fds[1];
+        }
+    }
+    ~socket_pair() {
+        ::close(ours);
+        ::close(peer);
+    }
+    // Everything readable now, without waiting.
+    std::string read_all() const {
+        std::string got;
+        char buf[65536];
+        for (;;) {
+            const auto n = ::recv(peer, buf, sizeof buf, MSG_DONTWAIT);
+            if (n <= 0) return got;
+            got.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+};
+
+TEST_F(SessionTest, IdleWriterLetsSendWriteStraightToTheSocket) {
+    auto s = open_session();
+    socket_pair sockets;
+    ASSERT_GE(sockets.ours, 0);
+    auto waiter = std::make_shared<asio::steady_timer>(io_, std::chrono::hours(1));
+    s->set_direct_writer(sockets.ours, waiter);
+    bool woken = false;
+    waiter->async_wait([&](boost::system::error_code) { woken = true; });
+
+    // Before the writer has taken the queue once, it may be writing: queue.
+    const auto early = make_frame("4early");
+    EXPECT_TRUE(s->send(early));
+    EXPECT_EQ(sockets.read_all(), "");
+    std::vector<frame_ptr> out;
+    EXPECT_TRUE(s->take(out, waiter));  // the writer takes it...
+    ASSERT_EQ(out.size(), 1u);
+    out.clear();
+    EXPECT_TRUE(s->take(out, waiter));  // ...writes it, finds nothing more and waits
+    EXPECT_TRUE(out.empty());
+
+    const auto a = make_frame("4a");
+    const auto b = make_frame("4b");
+    EXPECT_TRUE(s->send(a));
+    EXPECT_TRUE(s->send(b));
+    EXPECT_EQ(sockets.read_all(), a->bytes + b->bytes);
+    run_posted();
+    EXPECT_FALSE(woken);  // written without waking the writer
+    EXPECT_TRUE(drain(*s).empty());
+
+    // Once the descriptor is withdrawn (the socket is closing), frames queue.
+    s->set_direct_writer(-1, nullptr);
+    EXPECT_TRUE(s->send(a));
+    run_posted();
+    EXPECT_TRUE(woken);
+    EXPECT_EQ(sockets.read_all(), "");
+    EXPECT_EQ(drain(*s).size(), 1u);
+}
+
+TEST_F(SessionTest, WhatTheSocketDoesNotTakeIsQueuedInOrder) {
+    auto s = open_session();
+    socket_pair sockets;
+    ASSERT_GE(sockets.ours, 0);
+    const int small = 4096;
+    ::setsockopt(sockets.ours, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    auto waiter = std::make_shared<asio::steady_timer>(io_, std::chrono::hours(1));
+    s->set_direct_writer(sockets.ours, waiter);
+    waiter->async_wait([](boost::system::error_code) {});
+    std::vector<frame_ptr> out;
+    EXPECT_TRUE(s->take(out, waiter));  // the writer is idle
+
+    // Frames of 1,000 bytes until the socket buffer is full: the first are
+    // written directly, the rest (and the tail of a frame cut short) queue.
+    std::string expected;
+    for (int i = 0; i < 200; ++i) {
+        const auto f = make_frame("4" + std::string(1000, static_cast<char>('a' + i % 26)));
+        ASSERT_TRUE(s->send(f));
+        expected += f->bytes;
+    }
+    std::string got = sockets.read_all();
+    EXPECT_GT(got.size(), 0u);
+    EXPECT_LT(got.size(), expected.size());
+    const auto queued = drain(*s);
+    ASSERT_FALSE(queued.empty());
+    for (const auto& f : queued) got += f->bytes;
+    EXPECT_EQ(got, expected);  // every byte once, in order
+}
+
+TEST_F(SessionTest, APollLeftOverFromBeforeTheUpgradeGetsNothing) {
+    auto s = open_session();
+    socket_pair sockets;
+    ASSERT_GE(sockets.ours, 0);
+    auto writer = std::make_shared<asio::steady_timer>(io_, std::chrono::hours(1));
+    auto poll = std::make_shared<asio::steady_timer>(io_, std::chrono::hours(1));
+    s->set_direct_writer(sockets.ours, writer);
+    ASSERT_TRUE(s->send(make_frame("4queued")));  // the writer has not taken the queue yet
+
+    std::vector<frame_ptr> out;
+    EXPECT_TRUE(s->take(out, poll));  // the stale poll: neither the frame nor a registration
+    EXPECT_TRUE(out.empty());
+    EXPECT_TRUE(s->take(out, writer));
+    ASSERT_EQ(out.size(), 1u);
+    out.clear();
+    EXPECT_TRUE(s->take(out, writer));  // idle now
+    EXPECT_TRUE(s->take(out, poll));    // must not make the poll the one that is woken
+    const auto next = make_frame("4next");
+    EXPECT_TRUE(s->send(next));
+    EXPECT_EQ(sockets.read_all(), next->bytes);  // the WebSocket got it
 }
 
 TEST_F(SessionTest, CloseWakesAWaitingTransport) {

@@ -71,3 +71,20 @@ TEST(ParseEndpoint, BadHostThrows) {
 
 }  // namespace
 }  // namespace chat::http
+
+namespace chat::http {
+namespace {
+
+TEST(LoggableTarget, RedactsCredentialsInTheQueryOnly) {
+    EXPECT_EQ(loggable_target("/rooms?after=3"), "/rooms?after=3");
+    EXPECT_EQ(loggable_target("/socket.io/?EIO=4&transport=polling&sid=abc123"),
+              "/socket.io/?EIO=4&transport=polling&sid=REDACTED");
+    EXPECT_EQ(loggable_target("/x?token=eyJ.a.b&access_token=t&refresh_token=r&sidx=1"),
+              "/x?token=REDACTED&access_token=REDACTED&refresh_token=REDACTED&sidx=1");
+    EXPECT_EQ(loggable_target("/sid=1/path"), "/sid=1/path");
+    EXPECT_EQ(loggable_target("/p?"), "/p?");
+    EXPECT_EQ(loggable_target("/p?&sid"), "/p?&sid");
+}
+
+}  // namespace
+}  // namespace chat::http
