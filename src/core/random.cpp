@@ -55,6 +55,26 @@ std::string base64url_encode(std::string_view bytes) {
     return out;
 }
 
+std::optional<std::string> base64_decode(std::string_view text) {
+    // libsodium 1.0.18 decodes every byte >= 0x80 as '/' (its constant-time
+    // lookup takes the char as signed), so the alphabet is checked here.
+    for (const char c : text) {
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+        if (!ok) return std::nullopt;
+    }
+    std::string out(text.size() / 4 * 3 + 3, '\0');
+    std::size_t length = 0;
+    // b64_end == nullptr: anything left unparsed (e.g. after the padding) fails.
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                          text.size(), nullptr, &length, nullptr,
+                          sodium_base64_VARIANT_ORIGINAL) != 0) {
+        return std::nullopt;
+    }
+    out.resize(length);
+    return out;
+}
+
 std::string sha256_hex(std::string_view data) {
     std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
     crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(data.data()),

@@ -3,7 +3,9 @@
 // All functions are thread safe (libsodium's generator).
 
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace chat::core {
 
@@ -21,6 +23,11 @@ bool is_uuid(std::string_view s);
 
 /// Base64url without padding (RFC 4648 §5).
 std::string base64url_encode(std::string_view bytes);
+
+/// Strict standard base64 with padding (RFC 4648 §4): only the alphabet and
+/// '=', padding required, non-zero trailing bits refused, nothing after the
+/// padding. nullopt for anything else.
+std::optional<std::string> base64_decode(std::string_view text);
 
 /// Lower-case hex of SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);

@@ -1,5 +1,7 @@
 #include "engineio/packet.hpp"
 
+#include "core/random.hpp"
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -55,20 +57,6 @@ void append_base64(std::string& out, std::string_view bytes) {
     out.pop_back();  // the terminating NUL libsodium writes
 }
 
-// Strict: padding required, no whitespace, non-zero trailing bits refused
-// (b64_end == nullptr makes libsodium reject anything left unparsed).
-bool decode_base64(std::string_view text, std::string& out) {
-    out.resize(text.size() / 4 * 3 + 3);
-    std::size_t length = 0;
-    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
-                          text.size(), nullptr, &length, nullptr,
-                          sodium_base64_VARIANT_ORIGINAL) != 0) {
-        return false;
-    }
-    out.resize(length);
-    return true;
-}
-
 }  // namespace
 
 const boost::system::error_category& error_category() noexcept {
@@ -84,9 +72,9 @@ boost::system::result<packet> parse_text(std::string_view text) {
     if (text.empty()) return error::empty_packet;
     const char head = text.front();
     if (head == binary_prefix) {
-        packet p{packet_type::message, {}, true};
-        if (!decode_base64(text.substr(1), p.data)) return error::bad_base64;
-        return p;
+        auto bytes = core::base64_decode(text.substr(1));
+        if (!bytes) return error::bad_base64;
+        return packet{packet_type::message, std::move(*bytes), true};
     }
     if (!is_packet_type(head)) return error::unknown_packet_type;
     return packet{static_cast<packet_type>(head), std::string(text.substr(1)), false};

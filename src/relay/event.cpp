@@ -1,6 +1,7 @@
 #include "relay/event.hpp"
 
-#include <boost/json/parse.hpp>
+#include "core/json.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -8,6 +9,9 @@
 
 namespace chat::relay {
 namespace {
+
+// Boost.JSON's default nesting limit, kept explicit.
+constexpr std::size_t max_event_depth = 32;
 
 // SPEC §3 field names.
 constexpr std::string_view key_relay_type = "relay-type";
@@ -116,10 +120,11 @@ std::string encode(const event& e) {
 boost::system::result<event> parse(std::string_view json) {
     if (json.size() > max_event_bytes) return event_error::too_large;
 
-    // Default options: strict RFC 8259, valid UTF-8 only, depth <= 32, so a
-    // hostile publisher cannot make us recurse or allocate without bound.
+    // Strict RFC 8259, valid UTF-8 only, depth <= 32, so a hostile publisher
+    // cannot make us recurse or allocate without bound; finite numbers only,
+    // so encode() of an event always writes JSON.
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(json, ec);
+    boost::json::value v = core::parse_finite_json(json, max_event_depth, ec);
     if (ec) return event_error::not_json;
     if (!v.is_object()) return event_error::not_object;
     auto& o = v.get_object();

@@ -35,7 +35,7 @@ inline constexpr std::size_t max_event_bytes = 64 * 1024;
 /// Why parse() refused its input (category "chat.relay.event").
 enum class event_error {
     too_large = 1,   // more than max_event_bytes
-    not_json,        // invalid JSON, invalid UTF-8 or nested deeper than 32
+    not_json,        // invalid JSON or UTF-8, nested over 32, a number over a double
     not_object,      // valid JSON but not an object
     bad_relay_type,  // relay-type missing, not a string or not chat/person/all
     bad_target,      // roomId (chat) / userId (person) missing, not a string or empty

@@ -1,8 +1,8 @@
 #include "socketio/packet.hpp"
 
+#include "core/json.hpp"
+
 #include <boost/json/error.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <charconv>
@@ -180,12 +180,9 @@ boost::system::result<packet> parse(std::string_view text) {
     }
 
     if (pos < text.size()) {
-        boost::json::parse_options options;
-        options.max_depth = max_json_depth;
+        // Finite numbers only: the gateway echoes parts of a payload back.
         boost::system::error_code ec;
-        const std::string_view json = text.substr(pos);
-        boost::json::value value =
-            boost::json::parse(boost::json::string_view(json.data(), json.size()), ec, {}, options);
+        boost::json::value value = core::parse_finite_json(text.substr(pos), max_json_depth, ec);
         if (ec == boost::json::error::too_deep) return error::too_deep;
         if (ec) return error::bad_json;
         p.data = std::move(value);

@@ -52,7 +52,7 @@ enum class error {
     bad_attachment_count,  ///< binary type without `<digits>-`, or a count overflowing
     bad_namespace,         ///< namespace with a character outside a URL path
     bad_ack_id,            ///< ack id overflowing uint64, or present/absent against the type
-    bad_json,              ///< payload is not one valid JSON value (UTF-8 checked)
+    bad_json,              ///< payload is not one valid JSON value (UTF-8 checked, finite numbers)
     too_deep,              ///< payload nested deeper than `max_json_depth`
     invalid_payload,       ///< payload shape not allowed for the type
 };

@@ -1,5 +1,6 @@
 #include "websocket/frame.hpp"
 
+#include "core/random.hpp"
 #include "websocket/detail/utf8.hpp"
 
 #include <openssl/evp.h>
@@ -100,19 +101,13 @@ std::string accept_key(std::string_view client_key) {
 }
 
 bool is_valid_client_key(std::string_view key) {
-    // base64 of 16 bytes is always 22 characters plus "==".
+    // base64 of 16 bytes is always 22 characters plus "=="; the strict decoder
+    // refuses non-zero trailing bits and missing padding, so only the
+    // canonical encoding of a 16-byte nonce gets through.
     constexpr std::size_t encoded_size = 24;
     if (key.size() != encoded_size) return false;
-    unsigned char nonce[16];
-    std::size_t decoded = 0;
-    const char* end = nullptr;
-    // libsodium refuses non-zero trailing bits and missing padding, so only
-    // the canonical encoding of a 16-byte nonce gets through.
-    if (sodium_base642bin(nonce, sizeof nonce, key.data(), key.size(), nullptr, &decoded, &end,
-                          sodium_base64_VARIANT_ORIGINAL) != 0) {
-        return false;
-    }
-    return decoded == sizeof nonce && end == key.data() + key.size();
+    const auto nonce = core::base64_decode(key);
+    return nonce && nonce->size() == 16;
 }
 
 std::size_t header_size(std::size_t payload_size) noexcept {

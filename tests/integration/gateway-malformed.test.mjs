@@ -145,6 +145,21 @@ describe('raw WebSocket junk', () => {
     await assertStillServing('non-object joins');
   });
 
+  test('a number beyond a double in a join is refused, never echoed as "Infinity"', async () => {
+    // Found by fuzz/socketio_packet: the join answer echoes "type", and 1e400
+    // used to come back as Infinity, which socket.io-client cannot parse.
+    const raw = await session();
+    raw.send('42["event.client",{"type":1e400,"msg":"x"}]');
+    await sleep(SETTLE_MS);
+    for (const m of raw.messages) {
+      if (typeof m !== 'string' || !m.startsWith('4')) continue;
+      assert.ok(!m.includes('Infinity'), `the server sent non-JSON: ${m}`);
+      if (m.length > 2) assert.doesNotThrow(() => JSON.parse(m.slice(2)), `not JSON: ${m}`);
+    }
+    raw.terminate();
+    await assertStillServing('a number beyond a double');
+  });
+
   test('many junk connections at once', async () => {
     const raws = await Promise.all(Array.from({ length: 20 }, () => session()));
     raws.forEach((raw, i) => {

@@ -37,6 +37,25 @@ TEST(Random, Base64UrlHasNoPaddingOrUnsafeChars) {
     EXPECT_EQ(base64url_encode(std::string("\xfb\xff", 2)), "-_8");
 }
 
+TEST(Random, Base64DecodeIsStrict) {
+    EXPECT_EQ(base64_decode(""), "");
+    EXPECT_EQ(base64_decode("Zm9vYmFy"), "foobar");
+    EXPECT_EQ(base64_decode("Zg=="), "f");
+    EXPECT_EQ(base64_decode("+/8="), std::string("\xfb\xff", 2));
+    for (const std::string bad : {"Zg", "Zg=", "Zh==", "Zg==Zg==", "Zm9v YmFy", "-_8=", "Zg==\n"}) {
+        EXPECT_FALSE(base64_decode(bad)) << bad;
+    }
+}
+
+TEST(Random, Base64DecodeRefusesBytesOutsideTheAlphabet) {
+    // Found by fuzz/engineio_payload: libsodium 1.0.18 decodes every byte
+    // >= 0x80 as '/', so "\xff\xff\xff\xff" passed for "////".
+    EXPECT_FALSE(base64_decode("\xff\xff\xff\xff"));
+    EXPECT_FALSE(base64_decode("AQID\xc9\x8f\x8d\x90"));
+    EXPECT_FALSE(base64_decode("AA\x80="));
+    EXPECT_EQ(base64_decode("////"), std::string(3, '\xff'));
+}
+
 TEST(Random, Sha256MatchesKnownVector) {
     init_crypto();
     EXPECT_EQ(sha256_hex("abc"),

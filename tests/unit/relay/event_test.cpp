@@ -116,6 +116,9 @@ TEST(RelayEvent, RefusesNonJson) {
     }
     expect_refused("{\"relay-type\":\"all\",\"timestamp\":\"\xff\",\"msg-type\":\"all.x\"}",
                    event_error::not_json);  // invalid UTF-8
+    // A number beyond a double would be re-encoded as "Infinity" (fuzz/relay_event).
+    expect_refused(R"({"relay-type":"all","timestamp":"t","msg-type":"all.x","n":{"a":[1e400]}})",
+                   event_error::not_json);
 }
 
 TEST(RelayEvent, RefusesNonObjects) {

@@ -264,6 +264,12 @@ TEST(SocketioPacket, RefusesBadJson) {
     expect_error("2[\"a\x01\"]", error::bad_json);      // raw control character
     expect_error("2 ", error::bad_json);
     expect_error("0/admin, {}x", error::bad_json);
+    // Numbers beyond a double: Boost.JSON would read them as infinity and
+    // write "Infinity" when the gateway echoes a join field (fuzz/socketio_packet).
+    expect_error(R"(2["event.client",{"type":1e400}])", error::bad_json);
+    expect_error(R"(2["x",[-1e999]])", error::bad_json);
+    expect_error(R"(0{"token":1E+309})", error::bad_json);
+    EXPECT_TRUE(parse(R"(2["x",1.7976931348623157e308,5e-324,1e-400])"));
     // JSON whitespace around the value is what JSON.parse accepts too.
     EXPECT_TRUE(parse("2 [\"foo\"] \n"));
 }

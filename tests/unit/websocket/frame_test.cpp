@@ -127,6 +127,10 @@ TEST(WebsocketHandshake, ClientKeyMustBeBase64OfSixteenBytes) {
     EXPECT_FALSE(is_valid_client_key("dGhlIHNhbXBsZSBub25j!Q=="));    // not base64
     EXPECT_FALSE(is_valid_client_key("dGhlIHNhbXBsZSBub25jZXM="));    // 17 bytes
     EXPECT_FALSE(is_valid_client_key("dGhlIHNhbXBsZSBub25jZQ==\r"));  // trailing garbage
+    // A byte outside the alphabet, which libsodium alone reads as '/'.
+    EXPECT_FALSE(
+        is_valid_client_key("AAAAAAAAAAAAAAAAAAAAA\xff"
+                            "A=="));
 }
 
 // ----------------------------------------------------------------- encoding
