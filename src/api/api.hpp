@@ -8,6 +8,7 @@
 #include "core/rate_limit.hpp"
 #include "http/router.hpp"
 #include "relay/bus.hpp"
+#include "store/blob_store.hpp"
 #include "store/store.hpp"
 
 #include <boost/asio/thread_pool.hpp>
@@ -59,6 +60,9 @@ struct dependencies {
     /// those granted it in the database.
     std::vector<std::string> admin_emails = {};
     abuse_limits limits = {};
+    /// Uploaded files' bytes; the file routes are served only when set.
+    store::blob_store* blobs = nullptr;
+    std::size_t max_upload = 25 * 1024 * 1024;  // bytes of one file (larger: 413)
 };
 
 namespace detail {
@@ -75,7 +79,8 @@ public:
 
     /// Adds the actuator routes (health, info, metrics) to `r`: every role serves them.
     void register_actuator_routes(http::router& r);
-    /// Adds the REST API's routes (users, tokens, rooms, messages) to `r`.
+    /// Adds the REST API's routes (users, tokens, rooms, messages, threads,
+    /// and files when `blobs` is set) to `r`.
     void register_api_routes(http::router& r);
 
 private:

@@ -1,11 +1,10 @@
 // Room messages: send, history by seq cursor, get, soft delete, read marker.
-// Messages carry their reactions summary (reactions.cpp), as the caller sees it.
+// Messages carry their reactions summary (reactions.cpp), as the caller sees
+// it, their thread summary and their files (threads.cpp: describe).
 
 #include "api/detail/service.hpp"
 #include "api/validation.hpp"
 #include "core/random.hpp"
-
-#include <unordered_map>
 
 namespace chat::api::detail {
 
@@ -22,22 +21,33 @@ awaitable<http::response> send_message(service& s, http::request_context& ctx) {
     s.messages_per_user.acquire(me);
     const auto body = parse_json_body(ctx.req);
     body_reader in(body);
-    const auto text = in.string("text", true, 1, max_text_length, false);
-    if (text && text->find_first_not_of(" \t\r\n") == std::string::npos) {
-        in.fail("text", "must not be blank");
-    }
+    auto file_ids = read_file_ids(in);
+    const auto text = read_message_text(in, !file_ids.empty(), max_text_length);
     in.finish();
     const std::string id = to_lower(ctx.param("id"));
-    auto pending = s.blocking([&s, me, id, text = *text] {
-        if (!core::is_uuid(id) || !s.deps.store.is_participant(id, me)) throw not_found("room");
-        return s.deps.store.post_message(id, me, text);
+    struct sent {
+        store::message msg;
+        json::object view;
+    };
+    auto pending = s.blocking([&s, me, id, text, file_ids = std::move(file_ids)] {
+        auto& st = s.deps.store;
+        if (!core::is_uuid(id) || !st.is_participant(id, me)) throw not_found("room");
+        require_readable_files(st, file_ids, me);
+        if (file_ids.empty()) {
+            // The hot path: a new message has no thread, files or
+            // reactions, so there is nothing more to read.
+            auto msg = st.post_message(id, me, text);
+            auto view = to_json(msg, store::message_extras{}, {});
+            return sent{std::move(msg), std::move(view)};
+        }
+        auto msg = st.post_message_with_files(id, me, text, file_ids);
+        auto view = describe(st, me, {msg}).at(0).as_object();
+        return sent{std::move(msg), std::move(view)};
     });
-    auto msg = co_await std::move(pending);
+    auto [msg, view] = co_await std::move(pending);
     s.publish(relay::relay_type::chat, id, "room.msg.new",
               {{"messageId", msg.id}, {"seq", msg.seq}, {"senderId", me}});
-    auto out = to_json(msg);
-    out["reactions"] = json::array();  // none yet
-    auto res = http::json_response(http::status::created, out, ctx.req.version());
+    auto res = http::json_response(http::status::created, view, ctx.req.version());
     res.set(boost::beast::http::field::location, "/rooms/" + id + "/messages/" + msg.id);
     co_return res;
 }
@@ -48,40 +58,20 @@ awaitable<http::response> list_messages(service& s, http::request_context& ctx) 
     const auto after = query_integer(ctx, "after", 0, max_seq);
     const auto limit = static_cast<int>(query_integer(ctx, "limit", 1, 200).value_or(50));
     const std::string id = to_lower(ctx.param("id"));
-    struct page {
-        std::vector<store::message> messages;
-        std::vector<store::message_reactions> reactions;
-    };
     auto pending = s.blocking([&s, me, id, before, after, limit] {
         if (!core::is_uuid(id) || !s.deps.store.is_participant(id, me)) throw not_found("room");
-        page p;
-        p.messages = s.deps.store.list_messages(id, before, after, limit + 1);
-        // One query for the reactions of the whole page.
-        if (!p.messages.empty()) {
-            p.reactions =
-                s.deps.store.list_reactions(id, me, p.messages.front().seq, p.messages.back().seq);
-        }
-        return p;
+        auto page = s.deps.store.list_messages(id, before, after, limit + 1);
+        return std::make_pair(page.size(), describe(s.deps.store, me, page));
     });
-    auto result = co_await std::move(pending);
-    auto& messages = result.messages;
+    auto [count, items] = co_await std::move(pending);
     // One extra row tells whether another page exists in the paging direction.
-    const bool more = messages.size() > static_cast<std::size_t>(limit);
+    const bool more = count > static_cast<std::size_t>(limit);
     if (more) {
         if (after) {
-            messages.pop_back();  // paging forward: the extra one is the newest
+            items.pop_back();  // paging forward: the extra one is the newest
         } else {
-            messages.erase(messages.begin());  // paging back: the extra one is the oldest
+            items.erase(items.begin());  // paging back: the extra one is the oldest
         }
-    }
-    std::unordered_map<std::string_view, const std::vector<store::reaction_count>*> reactions;
-    for (const auto& r : result.reactions) reactions.emplace(r.message_id, &r.reactions);
-    json::array items;
-    for (const auto& m : messages) {
-        auto o = to_json(m);
-        const auto it = reactions.find(m.id);
-        o["reactions"] = it == reactions.end() ? json::array() : to_json(*it->second);
-        items.push_back(std::move(o));
     }
     co_return http::json_response(http::status::ok,
                                   json::object{{"messages", std::move(items)}, {"hasMore", more}},
@@ -92,23 +82,15 @@ awaitable<http::response> get_message(service& s, http::request_context& ctx) {
     const auto me = s.authenticate(ctx);
     const std::string id = to_lower(ctx.param("id"));
     const std::string mid = to_lower(ctx.param("messageId"));
-    struct found {
-        store::message msg;
-        std::vector<store::reaction_count> reactions;
-    };
     auto pending = s.blocking([&s, me, id, mid] {
         if (!core::is_uuid(id) || !s.deps.store.is_participant(id, me)) throw not_found("room");
         if (!core::is_uuid(mid)) throw not_found("message");
         auto m = s.deps.store.get_message(id, mid);
         if (!m) throw not_found("message");
-        auto r = s.deps.store.list_reactions(id, me, m->seq, m->seq);
-        return found{std::move(*m), r.empty() ? std::vector<store::reaction_count>{}
-                                              : std::move(r.front().reactions)};
+        return describe(s.deps.store, me, {*m}).at(0).as_object();
     });
-    auto result = co_await std::move(pending);
-    auto out = to_json(result.msg);
-    out["reactions"] = to_json(result.reactions);
-    co_return http::json_response(http::status::ok, out, ctx.req.version());
+    auto view = co_await std::move(pending);
+    co_return http::json_response(http::status::ok, view, ctx.req.version());
 }
 
 awaitable<http::response> delete_message(service& s, http::request_context& ctx) {
@@ -163,6 +145,15 @@ awaitable<http::response> mark_read(service& s, http::request_context& ctx) {
 }
 
 }  // namespace
+
+std::string read_message_text(body_reader& in, bool has_files, std::size_t max_length) {
+    // A message may be only files; without any it needs words.
+    const auto text = in.string("text", !has_files, has_files ? 0 : 1, max_length, false);
+    if (!has_files && text && text->find_first_not_of(" \t\r\n") == std::string::npos) {
+        in.fail("text", "must not be blank");
+    }
+    return text.value_or("");
+}
 
 void add_message_routes(http::router& r, service& s) {
     using http::verb;

@@ -179,6 +179,8 @@ void rest_api::register_api_routes(http::router& r) {
     detail::add_people_routes(r, *service_);
     detail::add_reaction_routes(r, *service_);
     detail::add_notification_routes(r, *service_);
+    detail::add_thread_routes(r, *service_);
+    if (service_->deps.blobs) detail::add_file_routes(r, *service_);
 }
 
 }  // namespace chat::api

@@ -142,8 +142,9 @@ std::optional<std::vector<std::string>> body_reader::lower_case_list(
 
 std::optional<std::vector<std::string>> body_reader::uuid_list(std::string_view name, bool required,
                                                                std::size_t max_items) {
-    return lower_case_list(name, required, max_items, core::is_uuid, "user ids",
-                           "user ids (UUID strings)");
+    // Not only user ids: messages name their files so too.
+    return lower_case_list(name, required, max_items, core::is_uuid, "ids (UUID strings)",
+                           "ids (UUID strings)");
 }
 
 std::optional<std::vector<std::string>> body_reader::email_list(std::string_view name,

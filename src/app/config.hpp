@@ -41,6 +41,8 @@ struct config {
     // E-mail addresses whose users have the admin role (notifications), besides
     // those granted it with `simple-chat user grant-admin`.
     std::vector<std::string> admin_emails;
+    // Files (issue 5): bytes under <data_dir>/files, one upload at most this large.
+    std::size_t max_upload = 25 * 1024 * 1024;
     // Web client (serve only): empty means the build's web-root directory.
     std::string web_root;
     // Abuse limits, "N/<period>" or "0" for off (core::parse_rate).

@@ -84,6 +84,12 @@ void add_server_options(CLI::App& cmd, chat::app::config& c) {
         ->envname("SIMPLE_CHAT_TRUSTED_PROXIES")
         ->delimiter(',')
         ->check(trusted_proxy_spec);
+    cmd.add_option("--max-upload", c.max_upload,
+                   "Largest uploaded file in bytes (larger: 413); files are kept in "
+                   "<data-dir>/files")
+        ->envname("SIMPLE_CHAT_MAX_UPLOAD")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32))
+        ->capture_default_str();
 }
 
 void add_relay_options(CLI::App& cmd, chat::app::config& c) {

@@ -10,6 +10,7 @@
 #include "http/static_files.hpp"
 #include "relay/bus.hpp"
 #include "relay/redis_bus.hpp"
+#include "store/blob_store.hpp"
 #include "store/store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -200,8 +201,13 @@ int run_role(role r, config c) {
         for (auto& ch : email) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         admins.push_back(std::move(email));
     }
+    // Uploaded files live beside the database (shared storage when several
+    // api nodes serve one database).
+    std::optional<store::blob_store> blobs;
+    if (with_api) blobs.emplace(fs::path(c.data_dir) / "files");
     api::rest_api rest({*store, bus, jwt, blocking, metrics, tokens, version, std::move(checks),
-                        std::move(admins), abuse_limits_from(c)});
+                        std::move(admins), abuse_limits_from(c), blobs ? &*blobs : nullptr,
+                        c.max_upload});
     std::optional<gateway::gateway> socket_gateway;
     http::router routes(metrics);
     rest.register_actuator_routes(routes);

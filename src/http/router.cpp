@@ -50,10 +50,47 @@ route_metrics router::make_metrics(const std::string& method, const std::string&
 }
 
 void router::add(verb method, std::string pattern, handler h) {
-    route r{
-        method, pattern, {}, std::move(h), make_metrics(std::string(to_string(method)), pattern)};
+    route r{method,
+            pattern,
+            {},
+            std::move(h),
+            make_metrics(std::string(to_string(method)), pattern),
+            std::nullopt};
     for (auto seg : split_path(pattern)) r.segments.emplace_back(seg);
     routes_.push_back(std::move(r));
+}
+
+void router::add(verb method, std::string pattern, handler h, std::size_t body_limit) {
+    add(method, std::move(pattern), std::move(h));
+    routes_.back().body_limit = body_limit;
+    largest_body_limit_ = std::max(largest_body_limit_, body_limit);
+}
+
+const router::route* router::find_route(verb method, const std::vector<std::string_view>& segments,
+                                        std::vector<std::string>* allowed) const {
+    for (const auto& r : routes_) {
+        if (r.segments.size() != segments.size()) continue;
+        bool ok = true;
+        for (std::size_t i = 0; i < segments.size() && ok; ++i) {
+            ok =
+                is_placeholder(r.segments[i]) ? !segments[i].empty() : r.segments[i] == segments[i];
+        }
+        if (!ok) continue;
+        if (r.method != method) {
+            if (allowed) allowed->emplace_back(to_string(r.method));
+            continue;
+        }
+        return &r;
+    }
+    return nullptr;
+}
+
+std::optional<std::size_t> router::body_limit(verb method, std::string_view path) const {
+    for (const auto& m : mounts_) {
+        if (path.starts_with(m.prefix)) return std::nullopt;
+    }
+    const auto* r = find_route(method, split_path(path), nullptr);
+    return r ? r->body_limit : std::nullopt;
 }
 
 void router::mount(std::string prefix, handler h, upgrade_handler upgrade) {
@@ -84,28 +121,17 @@ router::match_result router::match(verb method, std::string_view path,
     }
     const auto segments = split_path(path);
     std::vector<std::string> allowed;
-    for (const auto& r : routes_) {
-        if (r.segments.size() != segments.size()) continue;
-        bool ok = true;
-        for (std::size_t i = 0; i < segments.size() && ok; ++i) {
-            ok =
-                is_placeholder(r.segments[i]) ? !segments[i].empty() : r.segments[i] == segments[i];
-        }
-        if (!ok) continue;
-        if (r.method != method) {
-            allowed.emplace_back(to_string(r.method));
-            continue;
-        }
+    if (const auto* r = find_route(method, segments, &allowed)) {
         params.clear();
         for (std::size_t i = 0; i < segments.size(); ++i) {
-            if (is_placeholder(r.segments[i])) {
-                params.emplace_back(r.segments[i].substr(1, r.segments[i].size() - 2),
+            if (is_placeholder(r->segments[i])) {
+                params.emplace_back(r->segments[i].substr(1, r->segments[i].size() - 2),
                                     std::string(segments[i]));
             }
         }
         res.result = outcome::matched;
-        res.target = &r.h;
-        res.metrics = &r.metrics;
+        res.target = &r->h;
+        res.metrics = &r->metrics;
         return res;
     }
     if (!allowed.empty()) {

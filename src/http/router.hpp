@@ -9,8 +9,10 @@
 #include "http/types.hpp"
 
 #include <array>
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,9 @@ public:
     explicit router(core::registry& metrics);
 
     void add(verb method, std::string pattern, handler h);
+    /// As add(), with a request body limit of its own instead of the
+    /// server's (e.g. uploads larger than the API's JSON bodies).
+    void add(verb method, std::string pattern, handler h, std::size_t body_limit);
     /// Every request whose path starts with `prefix` (any method); an optional
     /// upgrade handler takes WebSocket upgrade requests there.
     void mount(std::string prefix, handler h, upgrade_handler upgrade = {});
@@ -52,6 +57,11 @@ public:
     match_result match(verb method, std::string_view path,
                        std::vector<std::pair<std::string, std::string>>& params) const;
 
+    /// The body limit of the route `method` and `path` match, if it has one.
+    std::optional<std::size_t> body_limit(verb method, std::string_view path) const;
+    /// The largest body limit any route has (0 when none has one).
+    std::size_t largest_body_limit() const noexcept { return largest_body_limit_; }
+
     /// Metrics bucket for requests that matched no route.
     const route_metrics& unmatched_metrics() const noexcept { return unmatched_; }
 
@@ -62,6 +72,7 @@ private:
         std::vector<std::string> segments;
         handler h;
         route_metrics metrics;
+        std::optional<std::size_t> body_limit;
     };
     struct mount_point {
         std::string prefix;
@@ -70,11 +81,14 @@ private:
         route_metrics metrics;
     };
     route_metrics make_metrics(const std::string& method, const std::string& pattern);
+    const route* find_route(verb method, const std::vector<std::string_view>& segments,
+                            std::vector<std::string>* allowed) const;
 
     core::registry& registry_;
     std::vector<route> routes_;
     std::vector<mount_point> mounts_;
     route_metrics unmatched_;
+    std::size_t largest_body_limit_ = 0;
     handler fallback_;
     std::function<bool(std::string_view)> fallback_accepts_;
     route_metrics fallback_metrics_;

@@ -18,6 +18,7 @@
 #include <boost/range/iterator_range.hpp>
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
@@ -113,6 +114,9 @@ struct server::state : std::enable_shared_from_this<server::state> {
 
     state(asio::io_context& io_, server_config cfg, const router& r)
         : io(io_), config(std::move(cfg)), routes(r), acceptor(io_) {}
+
+    /// The body limit of the route a request's target matches, if it has one.
+    std::optional<std::size_t> route_body_limit(const request& req) const;
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> session(tcp::socket socket);
@@ -220,6 +224,12 @@ std::string forwarded_for(const request& req) {
 
 }  // namespace
 
+std::optional<std::size_t> server::state::route_body_limit(const request& req) const {
+    const auto parsed = boost::urls::parse_origin_form(req.target());
+    if (!parsed) return std::nullopt;
+    return routes.body_limit(req.method(), parsed->path());
+}
+
 asio::awaitable<response> server::state::dispatch(request& req, const asio::ip::address& client,
                                                   const asio::ip::address& peer,
                                                   const std::string& trace_id,
@@ -291,15 +301,26 @@ asio::awaitable<void> server::state::session(tcp::socket socket) {
 
     while (!stopping) {
         bhttp::request_parser<bhttp::string_body> parser;
-        parser.body_limit(config.body_limit);
+        // The header read checks Content-Length against the largest limit
+        // of any route; the matched route's own limit applies below.
+        parser.body_limit(std::max(config.body_limit, routes.largest_body_limit()));
         parser.header_limit(static_cast<std::uint32_t>(config.header_limit));
         stream.expires_after(first ? config.header_timeout : config.idle_timeout);
         co_await bhttp::async_read_header(stream, buffer, parser,
                                           asio::redirect_error(asio::use_awaitable, ec));
         // A Content-Length above the limit already fails the header read: it
         // gets the same 413 as a chunked body that grows too large.
-        const bool too_large = ec == bhttp::error::body_limit;
+        bool too_large = ec == bhttp::error::body_limit;
         if (ec && !too_large) break;  // closed, timed out, or junk: nothing to answer
+        // (The method and target are parsed even when the header read failed
+        // on the limit, which then names the route's own.)
+        const std::size_t body_limit = route_body_limit(parser.get()).value_or(config.body_limit);
+        if (!too_large) {
+            const auto length = parser.content_length();
+            too_large = length && *length > body_limit;
+            // Counts what is still to come, also of a chunked body.
+            parser.body_limit(body_limit);
+        }
         first = false;
         set_busy(true);
         const auto started = std::chrono::steady_clock::now();
@@ -313,12 +334,11 @@ asio::awaitable<void> server::state::session(tcp::socket socket) {
             co_await bhttp::async_read(stream, buffer, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
         }
-        if (ec == bhttp::error::body_limit) {
+        if (too_large || ec == bhttp::error::body_limit) {
             metrics = &routes.unmatched_metrics();
-            res = error_response(
-                status::payload_too_large, "payload_too_large",
-                "request body exceeds " + std::to_string(config.body_limit) + " bytes", trace_id,
-                {}, parser.get().version());
+            res = error_response(status::payload_too_large, "payload_too_large",
+                                 "request body exceeds " + std::to_string(body_limit) + " bytes",
+                                 trace_id, {}, parser.get().version());
             close_after = true;  // the rest of the body is still on the wire
             unread_input = true;
             metrics->record(

@@ -1,6 +1,7 @@
 #include "http/static_files.hpp"
 
 #include "core/random.hpp"
+#include "http/download.hpp"
 #include "http/response.hpp"
 
 #include <spdlog/spdlog.h>
@@ -121,24 +122,6 @@ std::optional<std::string> normalize_path(std::string_view path) {
     // "/" or a path ending in "/": the directory's index.
     key.append("index.html");
     return key;
-}
-
-bool etag_matches(std::string_view header, std::string_view etag) noexcept {
-    const auto opaque = [](std::string_view t) {
-        if (t.starts_with("W/")) t.remove_prefix(2);
-        return t;
-    };
-    while (!header.empty()) {
-        const auto comma = header.find(',');
-        auto item = header.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-            item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-        if (item == "*" || (!item.empty() && opaque(item) == opaque(etag))) return true;
-        if (comma == std::string_view::npos) break;
-        header.remove_prefix(comma + 1);
-    }
-    return false;
 }
 
 static_files static_files::load(const fs::path& root, limits lim) {

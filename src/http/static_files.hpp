@@ -77,8 +77,4 @@ private:
     std::size_t total_bytes_ = 0;
 };
 
-/// True when an If-None-Match header value matches `etag` (weak comparison,
-/// RFC 9110 §13.1.2: "*", or a list containing the tag with or without W/).
-bool etag_matches(std::string_view if_none_match, std::string_view etag) noexcept;
-
 }  // namespace chat::http

@@ -102,6 +102,46 @@ struct refresh_token {
 
 enum class delete_result { deleted, not_found, not_sender, already_deleted };
 
+// --- threads and files (SPEC §4: conversation_thread, thread_participant,
+// thread_message, file, room_message_file, thread_message_file) -------------
+
+/// An uploaded file's metadata. The bytes live outside the database, named by
+/// their sha256 (see blob_store); every upload gets its own row.
+struct file_info {
+    std::string id;
+    std::string uploader_id;
+    std::string name;  // as the client gave it: a display name, never a path
+    std::string content_type;
+    std::string kind;  // image, document, audio, video or other
+    std::int64_t size = 0;
+    std::string sha256;  // lower-case hex
+    std::int64_t created_at = 0;
+};
+
+/// What a room message shows beside its own columns.
+struct message_extras {
+    std::string message_id;
+    std::string thread_id;  // empty when the message has no thread
+    std::int64_t reply_count = 0;
+    std::optional<std::int64_t> last_reply_at;
+    std::vector<file_info> files;  // in the order they were attached
+};
+
+struct thread_message {
+    std::string id;
+    std::string thread_id;
+    std::string root_message_id;
+    std::string room_id;
+    std::string sender_id;
+    std::int64_t seq = 0;  // per thread, gapless, starting at 1
+    std::string text;
+    std::int64_t created_at = 0;
+    std::vector<file_info> files;
+};
+
+/// Where a file may be attached; also the owner kind of an attachment row.
+enum class attachment_owner { room_message, thread_message };
+
 // --- people book, reactions, notifications -----------------------------------
 
 /// One entry of a user's people book (ERD `people_book`): the contact as the
@@ -269,6 +309,45 @@ public:
     /// the user is not a current participant.
     virtual std::int64_t mark_read(const std::string& room_id, const std::string& user_id,
                                    std::int64_t seq) = 0;
+
+    // --- threads and files ----------------------------------------------------
+    /// post_message with files attached, in one transaction. Every file must
+    /// be readable by the sender (see find_file), else not_found naming it and
+    /// nothing is written. Duplicate ids are attached once.
+    virtual message post_message_with_files(const std::string& room_id,
+                                            const std::string& sender_id, const std::string& text,
+                                            const std::vector<std::string>& file_ids) = 0;
+    /// Appends a reply to the thread under `root_message_id`, creating the
+    /// thread on the first reply (and setting the root's has_thread), and
+    /// records the sender as a thread participant; one transaction. Throws
+    /// not_found when the sender is not a current participant, the root is
+    /// not a message of the room, or a file is not readable by the sender;
+    /// conflict when the root message is deleted.
+    virtual thread_message post_thread_message(const std::string& room_id,
+                                               const std::string& root_message_id,
+                                               const std::string& sender_id,
+                                               const std::string& text,
+                                               const std::vector<std::string>& file_ids) = 0;
+    /// Up to `limit` replies with seq > after, ascending, with their files.
+    /// Empty when the message has no thread.
+    virtual std::vector<thread_message> list_thread_messages(const std::string& room_id,
+                                                             const std::string& root_message_id,
+                                                             std::int64_t after, int limit) = 0;
+    /// User ids of the thread's participants, in the order they first replied.
+    virtual std::vector<std::string> list_thread_participants(
+        const std::string& room_id, const std::string& root_message_id) = 0;
+    /// Thread summary and files of each message given (of any rooms), in the
+    /// order given. Files of deleted messages are left out.
+    virtual std::vector<message_extras> describe_messages(
+        const std::vector<std::string>& message_ids) = 0;
+    /// Records an upload whose bytes are stored already; fills id and
+    /// created_at. Throws not_found when the uploader is unknown.
+    virtual file_info insert_file(file_info f) = 0;
+    /// The file if `user_id` may read it: its uploader, or a current
+    /// participant of a room where it is attached to a message not deleted
+    /// (room or thread message). nullopt otherwise, as for an unknown id.
+    virtual std::optional<file_info> find_file(const std::string& file_id,
+                                               const std::string& user_id) = 0;
 
     // --- people book ------------------------------------------------------------
     /// Adds `contact_id` to the owner's book; `created` tells whether the

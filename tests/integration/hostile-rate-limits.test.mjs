@@ -97,6 +97,11 @@ test('messages: per user; refused posts are not stored, other users go on', asyn
   const refused = await from('127.0.0.13').post(path, { text: 'one too many' }, aliceToken);
   assertRateLimited(refused, 3600);
   assertStatus(await from('127.0.0.12').post(path, { text: 'from bob' }, bobToken), 201);
+  // A thread reply draws on the same budget.
+  const [root] = assertStatus(await from('127.0.0.12').get(`${path}?limit=1`, aliceToken), 200).messages;
+  const thread = `${path}/${root.id}/thread`;
+  assertRateLimited(await from('127.0.0.12').post(thread, { text: 'a reply' }, aliceToken), 3600);
+  assertStatus(await from('127.0.0.12').post(thread, { text: 'bob replies' }, bobToken), 201);
   const history = assertStatus(await from('127.0.0.12').get(`${path}?limit=50`, aliceToken), 200);
   assert.deepEqual(history.messages.map((m) => m.text), ['m0', 'm1', 'm2', 'm3', 'm4', 'from bob']);
   assert.deepEqual(history.messages.map((m) => m.seq), [1, 2, 3, 4, 5, 6], 'no seq was taken by the refused post');

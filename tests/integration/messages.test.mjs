@@ -31,6 +31,9 @@ async function post(user, roomId, text) {
 }
 
 const seqs = (page) => page.messages.map((m) => m.seq);
+// A room's lastMessage carries a message's own fields, not its files, thread
+// summary and reactions.
+const ownFields = ({ files, threadId, replyCount, lastReplyAt, reactions, ...own }) => own;
 const range = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('POST /rooms/{id}/messages', () => {
@@ -42,7 +45,12 @@ describe('POST /rooms/{id}/messages', () => {
     assert.match(m.id, UUID_RE);
     assert.equal(res.headers.get('location'), `/rooms/${room.id}/messages/${m.id}`);
     assert.deepEqual(Object.keys(m).sort(),
-      ['createdAt', 'deleted', 'hasThread', 'id', 'reactions', 'roomId', 'senderId', 'seq', 'text']);
+      ['createdAt', 'deleted', 'files', 'hasThread', 'id', 'lastReplyAt', 'reactions', 'replyCount',
+        'roomId', 'senderId', 'seq', 'text', 'threadId']);
+    assert.deepEqual(m.files, []);
+    assert.equal(m.threadId, null);
+    assert.equal(m.replyCount, 0);
+    assert.equal(m.lastReplyAt, null);
     assert.deepEqual(m.reactions, []);
     assert.equal(m.roomId, room.id);
     assert.equal(m.seq, 1);
@@ -56,9 +64,8 @@ describe('POST /rooms/{id}/messages', () => {
     assert.equal(m2.text, '  padded  ', 'text is not trimmed');
     const r = assertStatus(await alice.client.get(`/rooms/${room.id}`), 200);
     assert.equal(r.lastSeq, 2);
-    // The room's preview of its last message leaves the reactions out.
-    const { reactions, ...preview } = m2;
-    assert.deepEqual(r.lastMessage, preview);
+    assert.deepEqual(r.lastMessage, ownFields(m2),
+      'lastMessage: the message without files, thread summary and reactions');
   });
 
   test('text validation', async () => {

@@ -96,6 +96,17 @@ describe('REST through nginx', () => {
     assert.equal((await logLines((l) => l.rid === rid)).length, 1, 'the same id is in nginx’s log');
   });
 
+  test('uploads above the 1 MiB body limit pass; above 26 MiB they get 413 in the API error shape', async () => {
+    const upload = (bytes) => fetch(new URL('/files?name=big.bin', proxy.baseUrl), {
+      method: 'POST', body: bytes, headers: { authorization: `Bearer ${alice.accessToken}` },
+    });
+    let res = await upload(Buffer.alloc(2 * 1024 * 1024, 1));
+    assert.equal(res.status, 201, await res.text());
+    res = await upload(Buffer.alloc(27 * 1024 * 1024, 2));
+    assert.equal(res.status, 413);
+    assert.equal((await res.json()).error.code, 'payload_too_large');
+  });
+
   test('a body over the limit gets 413 in the API error shape', async () => {
     const res = await api(proxy.baseUrl, { token: alice.accessToken })
       .post(`/rooms/${room.id}/messages`, { text: 'x'.repeat(1024 * 1024 + 10) });

@@ -4,10 +4,12 @@
 
 #include "api/api.hpp"
 #include "api/error.hpp"
+#include "api/validation.hpp"
 #include "core/offload.hpp"
 #include "http/response.hpp"
 #include "relay/event.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 namespace chat::api::detail {
@@ -118,5 +120,29 @@ void add_actuator_routes(http::router& r, service& s);
 void add_people_routes(http::router& r, service& s);
 void add_reaction_routes(http::router& r, service& s);
 void add_notification_routes(http::router& r, service& s);
+void add_thread_routes(http::router& r, service& s);
+void add_file_routes(http::router& r, service& s);
+
+// Threads and files on messages (threads.cpp, files.cpp).
+boost::json::object to_json(const store::file_info& f);
+boost::json::object to_json(const store::thread_message& m);
+/// A room message as the API shows it: with its reactions (as one viewer sees
+/// them), thread summary and files. Room previews (lastMessage) use the plain
+/// to_json(message).
+boost::json::object to_json(const store::message& m, const store::message_extras& extras,
+                            const std::vector<store::reaction_count>& reactions);
+/// Messages of one room as `viewer_id` sees them: one store call for the
+/// thread summaries and files, one for the reactions, whatever the count.
+boost::json::array describe(store::store& s, const std::string& viewer_id,
+                            const std::vector<store::message>& messages);
+/// The `fileIds` of a send body: at most 10 UUIDs, lower-cased, duplicates
+/// removed; empty when absent.
+std::vector<std::string> read_file_ids(body_reader& in);
+/// The `text` of a send body: required and not blank unless the message
+/// carries files, when it may be absent or empty.
+std::string read_message_text(body_reader& in, bool has_files, std::size_t max_length);
+/// 400 (fileIds) naming the first file `user_id` may not read. Blocking.
+void require_readable_files(store::store& s, const std::vector<std::string>& file_ids,
+                            const std::string& user_id);
 
 }  // namespace chat::api::detail

@@ -4,6 +4,7 @@
 #include "core/time.hpp"
 #include "store/detail/sql_script.hpp"
 #include "store/detail/sql_statement.hpp"
+#include "store/detail/threads_files.hpp"
 
 #include <soci/soci.h>
 
@@ -886,6 +887,12 @@ bool sql_store::remove_participant(const std::string& room_id, const std::string
 
 message sql_store::post_message(const std::string& room_id, const std::string& sender_id,
                                 const std::string& text) {
+    return post_message_with_files(room_id, sender_id, text, {});
+}
+
+message sql_store::post_message_with_files(const std::string& room_id, const std::string& sender_id,
+                                           const std::string& text,
+                                           const std::vector<std::string>& file_ids) {
     return run([&](soci::session& sql) {
         // SQLite holds the write lock from BEGIN; the servers lock the room
         // row with the increment below until commit. Either way no other
@@ -923,6 +930,7 @@ message sql_store::post_message(const std::string& room_id, const std::string& s
                          soci::use(m.seq), soci::use(participant_id)) != 1) {
             throw not_found("not a participant of room " + room_id);
         }
+        attach_files(sql, attachment_owner::room_message, m.id, room_id, sender_id, file_ids);
         tx.commit();
         return m;
     });

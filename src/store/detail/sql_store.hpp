@@ -73,6 +73,26 @@ public:
     std::int64_t mark_read(const std::string& room_id, const std::string& user_id,
                            std::int64_t seq) override;
 
+    // Threads and files: threads_files.cpp (post_message_with_files:
+    // sql_store.cpp).
+    message post_message_with_files(const std::string& room_id, const std::string& sender_id,
+                                    const std::string& text,
+                                    const std::vector<std::string>& file_ids) override;
+    thread_message post_thread_message(const std::string& room_id,
+                                       const std::string& root_message_id,
+                                       const std::string& sender_id, const std::string& text,
+                                       const std::vector<std::string>& file_ids) override;
+    std::vector<thread_message> list_thread_messages(const std::string& room_id,
+                                                     const std::string& root_message_id,
+                                                     std::int64_t after, int limit) override;
+    std::vector<std::string> list_thread_participants(const std::string& room_id,
+                                                      const std::string& root_message_id) override;
+    std::vector<message_extras> describe_messages(
+        const std::vector<std::string>& message_ids) override;
+    file_info insert_file(file_info f) override;
+    std::optional<file_info> find_file(const std::string& file_id,
+                                       const std::string& user_id) override;
+
     contact add_contact(const std::string& owner_id, const std::string& contact_id,
                         bool* created) override;
     std::vector<contact> list_contacts(const std::string& owner_id, const contact_filter& filter,
@@ -102,9 +122,9 @@ public:
                                                        const std::string& user_id) override;
 
 private:
-    // For the store's other translation units (sql_store_social.cpp): run()
-    // behind a non-template seam. `f` may run more than once, so it must
-    // build its results from scratch each time.
+    // For the store's other translation units (sql_store_social.cpp,
+    // threads_files.cpp): run() behind a non-template seam. `f` may run more
+    // than once, so it must build its results from scratch each time.
     /// Runs `f` on a leased session outside any transaction.
     void read(const std::function<void(soci::session&)>& f);
     /// Runs `f` inside a write transaction, committed when `f` returns true

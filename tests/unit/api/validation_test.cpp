@@ -400,7 +400,7 @@ TEST(BodyReaderUuidList, NonUuidItemsAreRefused) {
     }
     const auto fields = finish_fields(r);
     EXPECT_EQ(fields.size(), 5u);
-    EXPECT_EQ(fields.at("word").as_string(), "must contain only user ids (UUID strings)");
+    EXPECT_EQ(fields.at("word").as_string(), "must contain only ids (UUID strings)");
 }
 
 TEST(BodyReaderUuidList, NotAnArrayAndPresence) {
@@ -411,7 +411,7 @@ TEST(BodyReaderUuidList, NotAnArrayAndPresence) {
     EXPECT_EQ(r.uuid_list("absent", true, 10), std::nullopt);
     const auto fields = finish_fields(r);
     EXPECT_EQ(fields.size(), 2u);
-    EXPECT_EQ(fields.at("str").as_string(), "must be an array of user ids");
+    EXPECT_EQ(fields.at("str").as_string(), "must be an array of ids (UUID strings)");
     EXPECT_EQ(fields.at("absent").as_string(), "is required");
 }
 

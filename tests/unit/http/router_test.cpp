@@ -264,6 +264,21 @@ TEST_F(RouterTest, UnmatchedMetricsAreSeparate) {
     EXPECT_EQ(match(verb::get, "/rooms").metrics->by_class[3]->value(), 0u);
 }
 
+TEST_F(RouterTest, RouteBodyLimits) {
+    EXPECT_EQ(routes_.largest_body_limit(), 0u);
+    routes_.add(verb::get, "/files/{id}", tagged{1});
+    routes_.add(verb::post, "/files", tagged{2}, 5000);
+    routes_.add(verb::post, "/rooms/{id}/files", tagged{3}, 300);
+    routes_.mount("/socket.io/", tagged{4});
+    EXPECT_EQ(routes_.largest_body_limit(), 5000u);
+    EXPECT_EQ(routes_.body_limit(verb::post, "/files"), 5000u);
+    EXPECT_EQ(routes_.body_limit(verb::post, "/rooms/r1/files"), 300u);
+    EXPECT_EQ(routes_.body_limit(verb::get, "/files/f1"), std::nullopt);  // the server's
+    EXPECT_EQ(routes_.body_limit(verb::put, "/files"), std::nullopt);     // no such route
+    EXPECT_EQ(routes_.body_limit(verb::post, "/socket.io/"), std::nullopt);
+    EXPECT_EQ(handler_id(match(verb::post, "/files")), 2);
+}
+
 TEST_F(RouterTest, FallbackTakesOnlyUnmatchedGetAndHead) {
     routes_.add(verb::post, "/users", tagged{1});
     routes_.add(verb::get, "/rooms/{id}", tagged{2});

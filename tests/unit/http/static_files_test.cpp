@@ -58,17 +58,6 @@ TEST(ContentType, UnknownOrMissingExtensionIsOctetStream) {
     EXPECT_EQ(content_type_for("html"), "application/octet-stream");
 }
 
-TEST(EtagMatches, WeakComparisonOverAList) {
-    EXPECT_TRUE(etag_matches("\"abc\"", "\"abc\""));
-    EXPECT_TRUE(etag_matches("W/\"abc\"", "\"abc\""));
-    EXPECT_TRUE(etag_matches("\"x\", \"abc\"", "\"abc\""));
-    EXPECT_TRUE(etag_matches("*", "\"abc\""));
-    EXPECT_FALSE(etag_matches("\"abd\"", "\"abc\""));
-    EXPECT_FALSE(etag_matches("", "\"abc\""));
-    EXPECT_FALSE(etag_matches("abc", "\"abc\""));
-    EXPECT_FALSE(etag_matches(" , ", "\"abc\""));
-}
-
 class StaticFilesTest : public ::testing::Test {
 protected:
     void SetUp() override {
