@@ -388,20 +388,30 @@ std::vector<notification> sql_store::list_notifications(
     return out;
 }
 
+namespace {
+
+// One notification as the user sees it (the visibility rule is notification_query's).
+std::optional<notification> find_notification(soci::session& sql,
+                                              const std::string& notification_id,
+                                              const std::string& user_id) {
+    notification_row row;
+    soci::statement st(sql);
+    row.bind(st);
+    st.exchange(soci::use(user_id));
+    st.exchange(soci::use(user_id));
+    st.exchange(soci::use(user_id));
+    st.exchange(soci::use(notification_id));
+    prepare_once(st, notification_query("AND n.id = :id"));
+    if (!st.execute(true)) return std::nullopt;
+    return row.get();
+}
+
+}  // namespace
+
 std::optional<notification> sql_store::get_notification(const std::string& notification_id,
                                                         const std::string& user_id) {
     std::optional<notification> out;
-    read([&](soci::session& sql) {
-        notification_row row;
-        soci::statement st(sql);
-        row.bind(st);
-        st.exchange(soci::use(user_id));
-        st.exchange(soci::use(user_id));
-        st.exchange(soci::use(user_id));
-        st.exchange(soci::use(notification_id));
-        prepare_once(st, notification_query("AND n.id = :id"));
-        if (st.execute(true)) out = row.get();
-    });
+    read([&](soci::session& sql) { out = find_notification(sql, notification_id, user_id); });
     return out;
 }
 
@@ -410,18 +420,8 @@ std::optional<notification> sql_store::mark_notification_read(const std::string&
     std::optional<notification> out;
     const auto attempt = [&] {
         write([&](soci::session& sql) {
-            out.reset();
-            notification_row row;
-            soci::statement st(sql);
-            row.bind(st);
-            st.exchange(soci::use(user_id));
-            st.exchange(soci::use(user_id));
-            st.exchange(soci::use(user_id));
-            st.exchange(soci::use(notification_id));
-            prepare_once(st, notification_query("AND n.id = :id"));
-            if (!st.execute(true)) return false;
-            out = row.get();
-            if (out->read) return false;
+            out = find_notification(sql, notification_id, user_id);
+            if (!out || out->read) return false;
             const std::int64_t now = core::now_ms();
             sql << "INSERT INTO notification_read (notification_id, user_id, read_at)"
                    " VALUES (:id, :user_id, :read_at)",
